@@ -1,0 +1,1 @@
+//! aiops facade (being written).
