@@ -1,1 +1,45 @@
 //! aiops facade (being written).
+
+pub use aiops_core as core;
+
+#[cfg(feature = "anomaly")]
+pub use aiops_anomaly as anomaly;
+#[cfg(feature = "forecast")]
+pub use aiops_forecast as forecast;
+#[cfg(feature = "policy")]
+pub use aiops_policy as policy;
+#[cfg(feature = "remediation")]
+pub use aiops_remediation as remediation;
+#[cfg(feature = "rl")]
+pub use aiops_rl as rl;
+#[cfg(feature = "secops")]
+pub use aiops_secops as secops;
+#[cfg(feature = "skills")]
+pub use aiops_skills as skills;
+
+/// Names of the capability crates compiled into this build of the facade.
+pub fn compiled_crates() -> Vec<&'static str> {
+    let mut v = vec!["aiops-core"];
+    if cfg!(feature = "anomaly") {
+        v.push("aiops-anomaly");
+    }
+    if cfg!(feature = "forecast") {
+        v.push("aiops-forecast");
+    }
+    if cfg!(feature = "remediation") {
+        v.push("aiops-remediation");
+    }
+    if cfg!(feature = "policy") {
+        v.push("aiops-policy");
+    }
+    if cfg!(feature = "secops") {
+        v.push("aiops-secops");
+    }
+    if cfg!(feature = "rl") {
+        v.push("aiops-rl");
+    }
+    if cfg!(feature = "skills") {
+        v.push("aiops-skills");
+    }
+    v
+}

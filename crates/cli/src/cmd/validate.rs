@@ -1,0 +1,74 @@
+//! `aiops validate`: read metric CSV files and report their shape.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use aiops::core::{TimeSeries, read_nab_csv_str, read_wide_csv_str};
+
+use super::input;
+
+/// Arguments of `aiops validate`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// CSV files (`timestamp,value` or wide `timestamp,<series>,...`); `-` for stdin.
+    #[arg(required = true)]
+    inputs: Vec<PathBuf>,
+    /// Read files as wide CSV (one column per series).
+    #[arg(long)]
+    wide: bool,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut rows = Vec::new();
+    for path in &args.inputs {
+        let text = input::read_to_string(path)?;
+        let name = input::display_name(path);
+        let series: Vec<TimeSeries> = if args.wide {
+            read_wide_csv_str(&name, &text)?
+        } else {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| name.clone());
+            let s = read_nab_csv_str(&name, &text)?;
+            let (_, ts, v) = s.into_parts();
+            vec![TimeSeries::new(aiops::core::SeriesKey::new(stem), ts, v)?]
+        };
+        for s in series {
+            rows.push(serde_json::json!({
+                "file": name,
+                "series": s.key().to_string(),
+                "points": s.len(),
+                "missing": s.missing_count(),
+                "gaps": s.gap_count(),
+                "step_seconds": s.typical_step_millis().map(|m| m as f64 / 1000.0),
+                "start": s.timestamps().first().map(|t| t.to_string()),
+                "end": s.timestamps().last().map(|t| t.to_string()),
+            }));
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::json!({ "series": rows }));
+    } else {
+        println!(
+            "{:<48} {:>8} {:>8} {:>6} {:>8}  {:<20}  {:<20}",
+            "series", "points", "missing", "gaps", "step(s)", "start", "end"
+        );
+        for r in &rows {
+            println!(
+                "{:<48} {:>8} {:>8} {:>6} {:>8}  {:<20}  {:<20}",
+                r["series"].as_str().unwrap_or(""),
+                r["points"],
+                r["missing"],
+                r["gaps"],
+                r["step_seconds"],
+                r["start"].as_str().unwrap_or(""),
+                r["end"].as_str().unwrap_or("")
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
