@@ -16,7 +16,9 @@ impl AiopsError for Error {}
 #[non_exhaustive]
 pub enum Error {
     /// A timestamp string could not be parsed.
-    #[error("invalid timestamp {value:?}: expected RFC 3339, `YYYY-MM-DD HH:MM:SS[.ffffff]` or Unix seconds")]
+    #[error(
+        "invalid timestamp {value:?}: expected RFC 3339, `YYYY-MM-DD HH:MM:SS[.ffffff]` or Unix seconds"
+    )]
     InvalidTimestamp {
         /// The text that failed to parse.
         value: String,
@@ -74,7 +76,7 @@ pub enum Error {
         message: String,
     },
     /// An input file could not be opened or read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The path that failed.
         path: PathBuf,

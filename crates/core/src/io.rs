@@ -38,11 +38,51 @@ fn stem(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
+/// What a reader does with a row whose timestamp is not after the previous
+/// kept row's (a duplicate, or a step back in time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderPolicy {
+    /// Fail with an error naming the line (the default).
+    #[default]
+    Reject,
+    /// Leave the row out of the series and report it in the returned list of
+    /// [`SkippedRow`]s. Real exports contain such rows (NAB's
+    /// `machine_temperature_system_failure.csv` repeats one hour), and a
+    /// caller that accepts them must say so and surface the count.
+    SkipAndReport,
+}
+
+/// Options of the `*_with` readers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CsvOptions {
+    /// Treatment of rows that are not after the previous kept row.
+    pub order: OrderPolicy,
+}
+
+/// A row left out under [`OrderPolicy::SkipAndReport`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SkippedRow {
+    /// 1-based line of the row.
+    pub line: u64,
+    /// Its timestamp.
+    pub timestamp: Timestamp,
+    /// The last kept timestamp before it.
+    pub previous: Timestamp,
+}
+
+impl SkippedRow {
+    /// True when the row repeats the previous kept timestamp exactly.
+    pub fn is_duplicate(&self) -> bool {
+        self.timestamp == self.previous
+    }
+}
+
 /// Parsed table: header names and columns of values, plus timestamps.
 struct Table {
     header: Vec<String>,
     timestamps: Vec<Timestamp>,
     columns: Vec<Vec<f64>>,
+    skipped: Vec<SkippedRow>,
 }
 
 fn parse_value(source: &str, line: u64, column: usize, field: &[u8]) -> Result<f64> {
@@ -69,7 +109,7 @@ fn parse_value(source: &str, line: u64, column: usize, field: &[u8]) -> Result<f
     }
 }
 
-fn read_table<R: Read>(source: &str, reader: R) -> Result<Table> {
+fn read_table<R: Read>(source: &str, reader: R, opts: &CsvOptions) -> Result<Table> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -104,7 +144,10 @@ fn read_table<R: Read>(source: &str, reader: R) -> Result<Table> {
             source,
             1,
             1,
-            format!("first header column is {:?}; expected \"timestamp\"", header[0]),
+            format!(
+                "first header column is {:?}; expected \"timestamp\"",
+                header[0]
+            ),
         ));
     }
     let mut seen = HashSet::new();
@@ -120,10 +163,15 @@ fn read_table<R: Read>(source: &str, reader: R) -> Result<Table> {
     let mut timestamps = Vec::new();
     let mut columns = vec![Vec::new(); width - 1];
     let mut prev: Option<Timestamp> = None;
+    let mut skipped = Vec::new();
     for rec in records {
         let rec = rec.map_err(|e| from_csv_error(source, &e))?;
         let line = rec.position().map_or(0, |p| p.line());
-        if rec.len() == 1 && rec.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
+        if rec.len() == 1
+            && rec
+                .get(0)
+                .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
+        {
             // A blank line carries no point.
             continue;
         }
@@ -138,11 +186,27 @@ fn read_table<R: Read>(source: &str, reader: R) -> Result<Table> {
         let ts_field = rec.get(0).unwrap_or_default();
         let ts_text = std::str::from_utf8(ts_field)
             .map_err(|_| csv_err(source, line, 1, "timestamp is not valid UTF-8"))?;
-        let ts = Timestamp::parse(ts_text)
-            .map_err(|e| csv_err(source, line, 1, e.to_string()))?;
+        let ts = Timestamp::parse(ts_text).map_err(|e| csv_err(source, line, 1, e.to_string()))?;
         if let Some(p) = prev {
+            if ts <= p && opts.order == OrderPolicy::SkipAndReport {
+                // Still validate the row's values so a skipped row cannot hide bad data.
+                for c in 0..width - 1 {
+                    parse_value(source, line, c + 2, rec.get(c + 1).unwrap_or_default())?;
+                }
+                skipped.push(SkippedRow {
+                    line,
+                    timestamp: ts,
+                    previous: p,
+                });
+                continue;
+            }
             if ts == p {
-                return Err(csv_err(source, line, 1, format!("duplicate timestamp {ts}")));
+                return Err(csv_err(
+                    source,
+                    line,
+                    1,
+                    format!("duplicate timestamp {ts}"),
+                ));
             }
             if ts < p {
                 return Err(csv_err(
@@ -167,6 +231,7 @@ fn read_table<R: Read>(source: &str, reader: R) -> Result<Table> {
         header,
         timestamps,
         columns,
+        skipped,
     })
 }
 
@@ -180,6 +245,7 @@ fn into_series(source: &str, table: Table) -> Result<Vec<TimeSeries>> {
         header,
         timestamps,
         columns,
+        ..
     } = table;
     header
         .into_iter()
@@ -195,7 +261,16 @@ fn into_series(source: &str, table: Table) -> Result<Vec<TimeSeries>> {
 /// Reads a NAB-style `timestamp,value` CSV from any reader. The series is
 /// named `name`; `name` also labels errors.
 pub fn read_nab_csv_reader<R: Read>(name: &str, reader: R) -> Result<TimeSeries> {
-    let table = read_table(name, reader)?;
+    Ok(read_nab_csv_reader_with(name, reader, &CsvOptions::default())?.0)
+}
+
+/// [`read_nab_csv_reader`] with options; also returns the rows left out.
+pub fn read_nab_csv_reader_with<R: Read>(
+    name: &str,
+    reader: R,
+    opts: &CsvOptions,
+) -> Result<(TimeSeries, Vec<SkippedRow>)> {
+    let mut table = read_table(name, reader, opts)?;
     if table.header.len() != 2 {
         return Err(csv_err(
             name,
@@ -207,12 +282,14 @@ pub fn read_nab_csv_reader<R: Read>(name: &str, reader: R) -> Result<TimeSeries>
             ),
         ));
     }
-    let (key, ts, values) = into_series(name, table)?
+    let skipped = std::mem::take(&mut table.skipped);
+    let (_, ts, values) = into_series(name, table)?
         .pop()
         .ok_or_else(|| csv_err(name, 1, 0, "no value column"))?
         .into_parts();
-    drop(key);
-    TimeSeries::new(SeriesKey::new(name), ts, values).map_err(|e| csv_err(name, 0, 0, e.to_string()))
+    let series = TimeSeries::new(SeriesKey::new(name), ts, values)
+        .map_err(|e| csv_err(name, 0, 0, e.to_string()))?;
+    Ok((series, skipped))
 }
 
 /// Reads a NAB-style CSV held in memory.
@@ -224,17 +301,39 @@ pub fn read_nab_csv_str(name: &str, text: &str) -> Result<TimeSeries> {
 /// (`machine_temperature_system_failure.csv` gives
 /// `machine_temperature_system_failure`). Errors name the path.
 pub fn read_nab_csv(path: impl AsRef<Path>) -> Result<TimeSeries> {
+    Ok(read_nab_csv_with(path, &CsvOptions::default())?.0)
+}
+
+/// [`read_nab_csv`] with options; also returns the rows left out.
+pub fn read_nab_csv_with(
+    path: impl AsRef<Path>,
+    opts: &CsvOptions,
+) -> Result<(TimeSeries, Vec<SkippedRow>)> {
     let path = path.as_ref();
     let file = open(path)?;
-    let series = read_nab_csv_reader(&path.display().to_string(), file)?;
+    let (series, skipped) = read_nab_csv_reader_with(&path.display().to_string(), file, opts)?;
     let (_, ts, values) = series.into_parts();
-    TimeSeries::new(SeriesKey::new(stem(path)), ts, values)
+    Ok((
+        TimeSeries::new(SeriesKey::new(stem(path)), ts, values)?,
+        skipped,
+    ))
 }
 
 /// Reads a wide CSV (`timestamp,<series>,...`) from any reader: one series
 /// per value column, named by its header. `name` labels errors.
 pub fn read_wide_csv_reader<R: Read>(name: &str, reader: R) -> Result<Vec<TimeSeries>> {
-    into_series(name, read_table(name, reader)?)
+    Ok(read_wide_csv_reader_with(name, reader, &CsvOptions::default())?.0)
+}
+
+/// [`read_wide_csv_reader`] with options; also returns the rows left out.
+pub fn read_wide_csv_reader_with<R: Read>(
+    name: &str,
+    reader: R,
+    opts: &CsvOptions,
+) -> Result<(Vec<TimeSeries>, Vec<SkippedRow>)> {
+    let mut table = read_table(name, reader, opts)?;
+    let skipped = std::mem::take(&mut table.skipped);
+    Ok((into_series(name, table)?, skipped))
 }
 
 /// Reads a wide CSV held in memory.
@@ -267,7 +366,10 @@ mod tests {
 
     #[test]
     fn reads_nab_and_keeps_missing_points() -> Result<()> {
-        let s = read_nab_csv_str("x", "timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,NaN\n2014-01-01 00:10:00,3\n")?;
+        let s = read_nab_csv_str(
+            "x",
+            "timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,NaN\n2014-01-01 00:10:00,3\n",
+        )?;
         assert_eq!(s.len(), 3);
         assert_eq!(s.missing_count(), 1);
         Ok(())
@@ -275,7 +377,10 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_column() {
-        let (l, c, m) = err_at(read_nab_csv_str("x", "timestamp,value\n2014-01-01 00:00:00,abc\n"));
+        let (l, c, m) = err_at(read_nab_csv_str(
+            "x",
+            "timestamp,value\n2014-01-01 00:00:00,abc\n",
+        ));
         assert_eq!((l, c), (2, 2), "{m}");
         let (l, c, _) = err_at(read_nab_csv_str(
             "x",
@@ -288,7 +393,10 @@ mod tests {
         ));
         assert_eq!((l, c), (3, 1));
         assert!(m.contains("duplicate"));
-        let (l, _, m) = err_at(read_nab_csv_str("x", "timestamp,value\n2014-01-01 00:05:00,1,4\n"));
+        let (l, _, m) = err_at(read_nab_csv_str(
+            "x",
+            "timestamp,value\n2014-01-01 00:05:00,1,4\n",
+        ));
         assert_eq!(l, 2);
         assert!(m.contains("3 column"));
         let (l, _, _) = err_at(read_nab_csv_str("x", ""));
@@ -299,6 +407,25 @@ mod tests {
         assert_eq!(c, 1);
         let (l, c, _) = err_at(read_nab_csv_str("x", "timestamp,value\nnot a time,2\n"));
         assert_eq!((l, c), (2, 1));
+    }
+
+    #[test]
+    fn skip_policy_reports_rows_that_go_back() -> Result<()> {
+        let text = "timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,2\n2014-01-01 00:05:00,9\n2014-01-01 00:01:00,9\n2014-01-01 00:10:00,3\n";
+        let opts = CsvOptions {
+            order: OrderPolicy::SkipAndReport,
+        };
+        let (s, skipped) = read_nab_csv_reader_with("x", text.as_bytes(), &opts)?;
+        assert_eq!(s.values(), &[1.0, 2.0, 3.0]);
+        assert_eq!(
+            skipped.iter().map(|r| r.line).collect::<Vec<_>>(),
+            vec![4, 5]
+        );
+        assert!(skipped[0].is_duplicate() && !skipped[1].is_duplicate());
+        // A skipped row with a bad value is still an error.
+        let bad = "timestamp,value\n2014-01-01 00:05:00,2\n2014-01-01 00:01:00,x\n";
+        assert!(read_nab_csv_reader_with("x", bad.as_bytes(), &opts).is_err());
+        Ok(())
     }
 
     #[test]

@@ -14,8 +14,9 @@ pub use error::{AiopsError, Error, Result};
 pub use event::{Event, EventKind};
 pub use incident::{Alert, Incident, IncidentId, IncidentStatus, Signal, SignalKind};
 pub use io::{
-    read_nab_csv, read_nab_csv_reader, read_nab_csv_str, read_wide_csv,
-    read_wide_csv_reader, read_wide_csv_str,
+    CsvOptions, OrderPolicy, SkippedRow, read_nab_csv, read_nab_csv_reader,
+    read_nab_csv_reader_with, read_nab_csv_str, read_nab_csv_with, read_wide_csv,
+    read_wide_csv_reader, read_wide_csv_reader_with, read_wide_csv_str,
 };
 pub use score::AnomalyScore;
 pub use series::{Labels, Observation, SeriesKey, TimeSeries};

@@ -281,7 +281,11 @@ impl<'de> serde::Deserialize<'de> for TimeSeries {
             values: Vec<Option<f64>>,
         }
         let raw = Raw::deserialize(d)?;
-        let values = raw.values.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+        let values = raw
+            .values
+            .into_iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect();
         TimeSeries::new(raw.key, raw.timestamps, values).map_err(serde::de::Error::custom)
     }
 }
@@ -318,9 +322,14 @@ mod tests {
 
     #[test]
     fn labels_check_names_and_display() {
-        let l = Labels::new().with("host", "a").and_then(|l| l.with("dc", "x"));
+        let l = Labels::new()
+            .with("host", "a")
+            .and_then(|l| l.with("dc", "x"));
         let l = l.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(SeriesKey::with_labels("cpu", l).to_string(), r#"cpu{dc="x",host="a"}"#);
+        assert_eq!(
+            SeriesKey::with_labels("cpu", l).to_string(),
+            r#"cpu{dc="x",host="a"}"#
+        );
         assert!(Labels::new().with("1x", "v").is_err());
         assert!(Labels::new().with("", "v").is_err());
     }

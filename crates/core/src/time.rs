@@ -69,20 +69,22 @@ impl Timestamp {
         if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
             return Ok(Timestamp(dt.timestamp_millis()));
         }
-        for fmt in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M"] {
+        for fmt in [
+            "%Y-%m-%d %H:%M:%S%.f",
+            "%Y-%m-%dT%H:%M:%S%.f",
+            "%Y-%m-%d %H:%M",
+        ] {
             if let Ok(naive) = NaiveDateTime::parse_from_str(s, fmt) {
                 return Ok(Timestamp(naive.and_utc().timestamp_millis()));
             }
         }
-        if s.bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        if s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            && let Ok(secs) = s.parse::<f64>()
+            // Unix seconds; reject values chrono cannot represent.
+            && secs.is_finite()
+            && secs.abs() < 8.0e12
         {
-            if let Ok(secs) = s.parse::<f64>() {
-                // Unix seconds; reject values chrono cannot represent.
-                if secs.is_finite() && secs.abs() < 8.0e12 {
-                    return Ok(Timestamp((secs * 1000.0).round() as i64));
-                }
-            }
+            return Ok(Timestamp((secs * 1000.0).round() as i64));
         }
         Err(err())
     }
@@ -123,7 +125,10 @@ mod tests {
         assert_eq!(a, Timestamp::parse("2014-01-01T01:05:00+01:00")?);
         assert_eq!(a, Timestamp::parse("1388534700")?);
         assert_eq!(a.to_rfc3339(), "2014-01-01T00:05:00Z");
-        assert_eq!(Timestamp::from_millis(1_500).to_rfc3339(), "1970-01-01T00:00:01.500Z");
+        assert_eq!(
+            Timestamp::from_millis(1_500).to_rfc3339(),
+            "1970-01-01T00:00:01.500Z"
+        );
         Ok(())
     }
 
