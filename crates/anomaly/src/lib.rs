@@ -1,3 +1,22 @@
-//! Streaming and batch anomaly detectors: Isolation Forest, robust and seasonal baselines, SH-ESD, a NAB-tuned ensemble
-//!
-//! (Under construction in this release.)
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod batch;
+mod ensemble;
+mod error;
+pub mod features;
+pub mod forest;
+pub mod nab;
+pub mod shesd;
+pub mod streaming;
+pub mod table;
+
+pub use batch::{BatchDetector, ScoreRows};
+pub use ensemble::{Ensemble, EnsembleParams};
+pub use error::{Error, Result};
+pub use forest::{FittedForest, IsolationForest, IsolationForestParams};
+pub use shesd::{ShEsd, ShEsdParams, ShEsdResult};
+pub use streaming::{
+    RobustBaseline, RobustParams, SeasonalBaseline, SeasonalParams, StreamingDetector,
+    WindowedGaussian, WindowedGaussianParams,
+};

@@ -1,0 +1,255 @@
+//! The NAB-tuned streaming ensemble.
+
+use aiops_core::{AnomalyScore, Timestamp};
+
+use crate::error::{Error, Result};
+use crate::streaming::{
+    RobustBaseline, RobustParams, SeasonalBaseline, SeasonalParams, StreamingDetector,
+    WindowedGaussian, WindowedGaussianParams,
+};
+
+/// Parameters of [`Ensemble`]. `Default` is the configuration tuned on NAB.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct EnsembleParams {
+    /// The slow robust baseline (level and deviation).
+    pub slow: RobustParams,
+    /// The seasonal (hour-of-week) baseline.
+    pub seasonal: SeasonalParams,
+    /// The windowed Gaussian.
+    pub window: WindowedGaussianParams,
+    /// Weight of the seasonal deviation in the raw score, in [0, 1].
+    pub seasonal_weight: f64,
+    /// Smoothing factor of the short-term average of raw scores (0, 1].
+    pub short_alpha: f64,
+    /// Smoothing factor of the long-term mean and variance of raw scores (0, 1].
+    pub long_alpha: f64,
+    /// Points before the ensemble emits non-zero scores.
+    pub warmup: u32,
+    /// Score at or above which a point counts as an alert for the refractory
+    /// period (see [`Ensemble::RECOMMENDED_THRESHOLD`]).
+    pub alert_level: f64,
+    /// Points after an alert during which scores are capped below
+    /// `alert_level`, so one anomaly raises one alert.
+    pub refractory: u32,
+    /// Novelty gate: a score can reach `alert_level` only when the short-term
+    /// raw score is at least this fraction of its decayed running peak
+    /// (0 disables the gate).
+    pub novelty: f64,
+    /// Per-point decay factor of the running peak of the short-term raw score, in (0, 1].
+    pub peak_decay: f64,
+}
+
+impl Default for EnsembleParams {
+    fn default() -> Self {
+        EnsembleParams {
+            slow: RobustParams {
+                alpha: 0.005,
+                dev_alpha: 0.005,
+                warmup: 50,
+                clip: 3.0,
+            },
+            seasonal: SeasonalParams::default(),
+            window: WindowedGaussianParams { window: 256 },
+            seasonal_weight: 0.5,
+            short_alpha: 0.4,
+            long_alpha: 0.0005,
+            warmup: 150,
+            alert_level: Ensemble::RECOMMENDED_THRESHOLD,
+            refractory: 150,
+            novelty: 0.8,
+            peak_decay: 0.999,
+        }
+    }
+}
+
+impl EnsembleParams {
+    /// Validates the parameters.
+    pub fn check(self) -> Result<Self> {
+        self.slow.check()?;
+        self.seasonal.check()?;
+        self.window.check()?;
+        if !(0.0..=1.0).contains(&self.seasonal_weight) {
+            return Err(Error::param(
+                "seasonal_weight",
+                self.seasonal_weight,
+                "must be in [0, 1]",
+            ));
+        }
+        for (name, v) in [
+            ("short_alpha", self.short_alpha),
+            ("long_alpha", self.long_alpha),
+        ] {
+            if !(v > 0.0 && v <= 1.0) {
+                return Err(Error::param(name, v, "must be in (0, 1]"));
+            }
+        }
+        if !(self.novelty >= 0.0 && self.novelty <= 10.0) {
+            return Err(Error::param("novelty", self.novelty, "must be in [0, 10]"));
+        }
+        if !(self.peak_decay > 0.0 && self.peak_decay <= 1.0) {
+            return Err(Error::param(
+                "peak_decay",
+                self.peak_decay,
+                "must be in (0, 1]",
+            ));
+        }
+        if !(self.alert_level > 0.0 && self.alert_level <= 1.0) {
+            return Err(Error::param(
+                "alert_level",
+                self.alert_level,
+                "must be in (0, 1]",
+            ));
+        }
+        Ok(self)
+    }
+}
+
+/// The streaming ensemble tuned on NAB.
+///
+/// Per point it measures the deviation `z` of the value from a slow robust
+/// baseline and from a windowed Gaussian, takes the larger, and caps it by the
+/// (weighted) deviation from the hour-of-week seasonal baseline once that is
+/// trained, so a value that is usual for its hour of the week is not flagged;
+/// the raw score is `log(1 + z)`. It then compares a short-term average of raw scores with their
+/// long-term distribution (an anomaly likelihood, as in Numenta's detector);
+/// and maps that to [0, 1] with the Gaussian CDF. A score can reach
+/// `alert_level` only when the short-term raw score is at least `novelty`
+/// times its decayed running peak, so a series whose spikes are routine does
+/// not alert on each one. After a score reaches
+/// `alert_level`, scores are capped just below it for `refractory` points so a
+/// single anomaly raises a single alert.
+///
+/// A missing point (NaN or infinite) returns `None` and leaves the state
+/// unchanged. State: under 5 KiB per series ([`StreamingDetector::state_bytes`]).
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Ensemble {
+    params: EnsembleParams,
+    slow: RobustBaseline,
+    seasonal: SeasonalBaseline,
+    window: WindowedGaussian,
+    short: f64,
+    long_mean: f64,
+    long_var: f64,
+    n: u32,
+    since_alert: u32,
+    peak: f64,
+}
+
+impl Ensemble {
+    /// The recommended alerting threshold: alert when `update` returns a
+    /// score `>=` this value. It is the level the refractory logic keys on.
+    pub const RECOMMENDED_THRESHOLD: f64 = 0.995;
+
+    /// An ensemble with validated parameters.
+    pub fn new(params: EnsembleParams) -> Result<Self> {
+        let p = params.check()?;
+        Ok(Ensemble {
+            params: p,
+            slow: RobustBaseline::new(p.slow)?,
+            seasonal: SeasonalBaseline::new(p.seasonal)?,
+            window: WindowedGaussian::new(p.window)?,
+            short: 0.0,
+            long_mean: 0.0,
+            long_var: 0.0,
+            n: 0,
+            since_alert: u32::MAX,
+            peak: 0.0,
+        })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &EnsembleParams {
+        &self.params
+    }
+
+    /// Scores `x` at `t` and learns it; `None` for a missing point (NaN or
+    /// infinite `x`), which leaves the state unchanged.
+    pub fn update(&mut self, t: Timestamp, x: f64) -> Option<AnomalyScore> {
+        if !x.is_finite() {
+            return None;
+        }
+        let p = &self.params;
+        let z_slow = self.slow.z_update(x);
+        let z_win = self.window.z_update(x);
+        let z_sea = self.seasonal.z_update(t, x);
+        // Deviant from the recent level or window, and (once it is trained)
+        // from the same hour of the week.
+        // A zero seasonal deviation (a flat slot) carries no information.
+        let seasonal_cap = match z_sea {
+            Some(z) if z > 0.0 => z * p.seasonal_weight,
+            _ => f64::MAX,
+        };
+        let z = z_slow.max(z_win).min(seasonal_cap).min(1e6);
+        let raw = z.ln_1p();
+        self.short += p.short_alpha * (raw - self.short);
+        let std = self.long_var.sqrt().max(1e-3);
+        let lz = (self.short - self.long_mean) / std;
+        // Learn the long-term distribution after scoring.
+        let a = p.long_alpha.max(1.0 / (self.n as f64 + 1.0));
+        let d = raw - self.long_mean;
+        self.long_mean += a * d;
+        self.long_var = (1.0 - a) * (self.long_var + a * d * d);
+        self.n = self.n.saturating_add(1);
+        let novel = self.short >= p.novelty * self.peak;
+        self.peak = (self.peak * p.peak_decay).max(self.short);
+        if self.n <= p.warmup {
+            return Some(AnomalyScore::ZERO);
+        }
+        let mut score = 0.5 * statrs::function::erf::erfc(-lz * std::f64::consts::FRAC_1_SQRT_2);
+        if !novel {
+            score = score.min(p.alert_level) * 0.5;
+        }
+        if self.since_alert < p.refractory {
+            self.since_alert += 1;
+            score = score.min(p.alert_level) * 0.5;
+        } else if score >= p.alert_level {
+            self.since_alert = 0;
+        }
+        Some(AnomalyScore::saturating(score))
+    }
+}
+
+impl Default for Ensemble {
+    fn default() -> Self {
+        let p = EnsembleParams::default();
+        Ensemble {
+            params: p,
+            slow: RobustBaseline::default(),
+            seasonal: SeasonalBaseline::default(),
+            window: WindowedGaussian::default(),
+            short: 0.0,
+            long_mean: 0.0,
+            long_var: 0.0,
+            n: 0,
+            since_alert: u32::MAX,
+            peak: 0.0,
+        }
+        .with_params_unchecked(p)
+    }
+}
+
+impl Ensemble {
+    fn with_params_unchecked(self, p: EnsembleParams) -> Self {
+        // The default parameters are valid; rebuild the parts from them.
+        match Ensemble::new(p) {
+            Ok(e) => e,
+            Err(_) => self,
+        }
+    }
+}
+
+impl StreamingDetector for Ensemble {
+    fn update(&mut self, t: Timestamp, x: f64) -> Option<AnomalyScore> {
+        Ensemble::update(self, t, x)
+    }
+
+    fn state_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            - std::mem::size_of::<SeasonalBaseline>()
+            - std::mem::size_of::<WindowedGaussian>()
+            + self.seasonal.state_bytes()
+            + self.window.state_bytes()
+    }
+}

@@ -1,0 +1,510 @@
+//! Streaming detectors for one metric: one point at a time, bounded state.
+//!
+//! Every detector implements [`StreamingDetector`]: `update(t, x)` returns
+//! `Some(score)` with a score in [0, 1] (higher = more anomalous), or `None`
+//! when `x` is a missing point (NaN or infinite). A missing point is reported
+//! as missing: it is neither scored as normal nor learned from, and the state
+//! is left unchanged. Timestamps only select seasonal slots; they are not
+//! required to increase (a repeated or earlier timestamp is scored like any
+//! other point).
+//!
+//! State is plain data (`Clone`, serde behind the `serde` feature), so a
+//! checkpointed detector restored later continues exactly as the original.
+
+use aiops_core::{AnomalyScore, Timestamp};
+
+use crate::error::{Error, Result};
+
+/// A detector that scores one point at a time with bounded state.
+pub trait StreamingDetector {
+    /// Scores `x` observed at `t`, then learns from it. Returns `None` for a
+    /// missing point (`x` NaN or infinite), which leaves the state unchanged.
+    fn update(&mut self, t: Timestamp, x: f64) -> Option<AnomalyScore>;
+
+    /// Bytes of memory this detector keeps per series (inline and on the heap).
+    fn state_bytes(&self) -> usize;
+
+    /// Scores a whole series into `out` (cleared first); a missing point is
+    /// written as NaN.
+    fn score_into(&mut self, timestamps: &[Timestamp], values: &[f64], out: &mut Vec<f64>) {
+        out.clear();
+        out.reserve(values.len());
+        for (t, x) in timestamps.iter().zip(values) {
+            out.push(self.update(*t, *x).map_or(f64::NAN, AnomalyScore::get));
+        }
+    }
+
+    /// Scores a whole series; a missing point is NaN.
+    fn score_series(&mut self, timestamps: &[Timestamp], values: &[f64]) -> Vec<f64> {
+        let mut out = Vec::new();
+        self.score_into(timestamps, values, &mut out);
+        out
+    }
+}
+
+/// Two-sided Gaussian probability of a deviation of `z` standard deviations:
+/// `erf(|z| / sqrt(2))`, in [0, 1].
+pub fn gaussian_score(z: f64) -> f64 {
+    if z.is_nan() {
+        return 0.0;
+    }
+    statrs::function::erf::erf(z.abs() * std::f64::consts::FRAC_1_SQRT_2).clamp(0.0, 1.0)
+}
+
+fn check_unit(name: &'static str, v: f64) -> Result<()> {
+    if v > 0.0 && v <= 1.0 {
+        Ok(())
+    } else {
+        Err(Error::param(name, v, "must be in (0, 1]"))
+    }
+}
+
+/// Parameters of [`RobustBaseline`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RobustParams {
+    /// Smoothing factor of the exponentially weighted level (0, 1].
+    pub alpha: f64,
+    /// Smoothing factor of the exponentially weighted absolute deviation (0, 1].
+    pub dev_alpha: f64,
+    /// Points seen before scores leave 0.
+    pub warmup: u32,
+    /// Deviations (in sigmas) beyond which a point moves the level only as
+    /// far as this bound (Huber clipping), so single spikes do not drag the
+    /// baseline.
+    pub clip: f64,
+}
+
+impl Default for RobustParams {
+    fn default() -> Self {
+        RobustParams {
+            alpha: 0.02,
+            dev_alpha: 0.02,
+            warmup: 30,
+            clip: 3.0,
+        }
+    }
+}
+
+impl RobustParams {
+    /// Validates the parameters.
+    pub fn check(self) -> Result<Self> {
+        check_unit("alpha", self.alpha)?;
+        check_unit("dev_alpha", self.dev_alpha)?;
+        if self.clip.is_nan() || self.clip <= 0.0 {
+            return Err(Error::param("clip", self.clip, "must be > 0"));
+        }
+        Ok(self)
+    }
+}
+
+/// Robust baseline: an exponentially weighted level with an adaptive,
+/// exponentially weighted mean absolute deviation (scaled to a standard
+/// deviation by sqrt(pi/2)); updates are Huber-clipped. Score:
+/// [`gaussian_score`] of the deviation from the level. 56 bytes of state.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RobustBaseline {
+    params: RobustParams,
+    level: f64,
+    dev: f64,
+    n: u32,
+}
+
+/// sqrt(pi / 2): mean absolute deviation to standard deviation for a Gaussian.
+const MAD_TO_SIGMA: f64 = 1.253_314_137_315_500_3;
+
+impl RobustBaseline {
+    /// A baseline with validated parameters.
+    pub fn new(params: RobustParams) -> Result<Self> {
+        Ok(RobustBaseline {
+            params: params.check()?,
+            level: 0.0,
+            dev: 0.0,
+            n: 0,
+        })
+    }
+
+    /// The deviation of `x` from the level in standard deviations (0 during
+    /// warm-up), then learns `x`. `x` must be finite.
+    pub fn z_update(&mut self, x: f64) -> f64 {
+        if self.n == 0 {
+            self.level = x;
+            self.dev = 0.0;
+            self.n = 1;
+            return 0.0;
+        }
+        let sigma = self.dev * MAD_TO_SIGMA;
+        let floor = 1e-9 * (1.0 + self.level.abs());
+        let diff = x - self.level;
+        let z = diff.abs() / sigma.max(floor);
+        let p = &self.params;
+        let step = if self.n > p.warmup {
+            let bound = p.clip * sigma.max(floor);
+            diff.clamp(-bound, bound)
+        } else {
+            diff
+        };
+        let a = p.alpha.max(1.0 / (self.n as f64 + 1.0));
+        let b = p.dev_alpha.max(1.0 / (self.n as f64 + 1.0));
+        self.level += a * step;
+        self.dev += b * (diff.abs() - self.dev);
+        let warm = self.n >= p.warmup;
+        self.n = self.n.saturating_add(1);
+        if warm { z } else { 0.0 }
+    }
+
+    /// The current level.
+    pub fn level(&self) -> f64 {
+        self.level
+    }
+
+    /// The current standard deviation estimate.
+    pub fn sigma(&self) -> f64 {
+        self.dev * MAD_TO_SIGMA
+    }
+}
+
+impl Default for RobustBaseline {
+    fn default() -> Self {
+        RobustBaseline {
+            params: RobustParams::default(),
+            level: 0.0,
+            dev: 0.0,
+            n: 0,
+        }
+    }
+}
+
+impl StreamingDetector for RobustBaseline {
+    fn update(&mut self, _t: Timestamp, x: f64) -> Option<AnomalyScore> {
+        if !x.is_finite() {
+            return None;
+        }
+        Some(AnomalyScore::saturating(gaussian_score(self.z_update(x))))
+    }
+
+    fn state_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+    }
+}
+
+/// Number of hour-of-week slots.
+pub const WEEK_SLOTS: usize = 168;
+
+/// Hour of the week of `t` in UTC, Monday 00:00 = 0.
+pub fn hour_of_week(t: Timestamp) -> usize {
+    // 1970-01-01 was a Thursday: 72 hours after a Monday 00:00.
+    ((t.as_millis().div_euclid(3_600_000) + 72).rem_euclid(168)) as usize
+}
+
+/// Parameters of [`SeasonalBaseline`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SeasonalParams {
+    /// Smoothing factor of each slot's level and deviation (0, 1].
+    pub alpha: f64,
+    /// Observations a weekly slot needs before it is used; until then the
+    /// hour-of-day slot is used, and until that has as many, the score is 0.
+    pub min_count: u32,
+}
+
+impl Default for SeasonalParams {
+    fn default() -> Self {
+        SeasonalParams {
+            alpha: 0.1,
+            min_count: 6,
+        }
+    }
+}
+
+impl SeasonalParams {
+    /// Validates the parameters.
+    pub fn check(self) -> Result<Self> {
+        check_unit("alpha", self.alpha)?;
+        Ok(self)
+    }
+}
+
+/// One learned slot: level, mean absolute deviation, count.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+struct Slot {
+    level: f32,
+    dev: f32,
+    n: u32,
+}
+
+impl Slot {
+    fn z(&self, x: f64, floor: f64) -> f64 {
+        (x - self.level as f64).abs() / (self.dev as f64 * MAD_TO_SIGMA).max(floor)
+    }
+
+    fn learn(&mut self, x: f64, alpha: f64) {
+        if self.n == 0 {
+            self.level = x as f32;
+            self.dev = 0.0;
+        } else {
+            let a = alpha.max(1.0 / (self.n as f64 + 1.0));
+            let diff = x - self.level as f64;
+            self.level = (self.level as f64 + a * diff) as f32;
+            self.dev = (self.dev as f64 + a * (diff.abs() - self.dev as f64)) as f32;
+        }
+        self.n = self.n.saturating_add(1);
+    }
+}
+
+/// Seasonal baseline learned online: a level and deviation per hour of the
+/// week (168 slots) and per hour of the day (24 slots, used while the weekly
+/// slot is young). Score: [`gaussian_score`] of the deviation from the slot.
+/// About 2.3 KiB of state.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SeasonalBaseline {
+    params: SeasonalParams,
+    week: Vec<Slot>,
+    day: Vec<Slot>,
+}
+
+impl SeasonalBaseline {
+    /// A seasonal baseline with validated parameters.
+    pub fn new(params: SeasonalParams) -> Result<Self> {
+        Ok(SeasonalBaseline {
+            params: params.check()?,
+            week: vec![Slot::default(); WEEK_SLOTS],
+            day: vec![Slot::default(); 24],
+        })
+    }
+
+    /// The deviation of `x` from its slot in standard deviations (`None` while
+    /// neither slot is trained), then learns `x`. `x` must be finite.
+    pub fn z_update(&mut self, t: Timestamp, x: f64) -> Option<f64> {
+        let h = hour_of_week(t);
+        let floor = 1e-6 * (1.0 + x.abs());
+        let min = self.params.min_count;
+        let (w, d) = (&mut self.week[h], &mut self.day[h % 24]);
+        let z = if w.n >= min {
+            Some(w.z(x, floor))
+        } else if d.n >= min {
+            Some(d.z(x, floor))
+        } else {
+            None
+        };
+        w.learn(x, self.params.alpha);
+        d.learn(x, self.params.alpha);
+        z
+    }
+}
+
+impl Default for SeasonalBaseline {
+    fn default() -> Self {
+        SeasonalBaseline {
+            params: SeasonalParams::default(),
+            week: vec![Slot::default(); WEEK_SLOTS],
+            day: vec![Slot::default(); 24],
+        }
+    }
+}
+
+impl StreamingDetector for SeasonalBaseline {
+    fn update(&mut self, t: Timestamp, x: f64) -> Option<AnomalyScore> {
+        if !x.is_finite() {
+            return None;
+        }
+        let z = self.z_update(t, x).unwrap_or(0.0);
+        Some(AnomalyScore::saturating(gaussian_score(z)))
+    }
+
+    fn state_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + (self.week.capacity() + self.day.capacity()) * std::mem::size_of::<Slot>()
+    }
+}
+
+/// Parameters of [`WindowedGaussian`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct WindowedGaussianParams {
+    /// Number of past points the mean and deviation are computed over (>= 2).
+    pub window: usize,
+}
+
+impl Default for WindowedGaussianParams {
+    fn default() -> Self {
+        WindowedGaussianParams { window: 512 }
+    }
+}
+
+impl WindowedGaussianParams {
+    /// Validates the parameters.
+    pub fn check(self) -> Result<Self> {
+        if self.window < 2 || self.window > 1 << 20 {
+            return Err(Error::param("window", self.window, "must be in [2, 2^20]"));
+        }
+        Ok(self)
+    }
+}
+
+/// Windowed Gaussian (NAB's baseline): the mean and standard deviation of the
+/// last `window` points; score: [`gaussian_score`] of the new point's
+/// deviation. Sums are recomputed exactly every `window` points to bound
+/// rounding drift. State: `8 * window` bytes plus 64.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct WindowedGaussian {
+    buf: Vec<f64>,
+    window: usize,
+    head: usize,
+    len: usize,
+    sum: f64,
+    sum_sq: f64,
+    since_refresh: usize,
+}
+
+impl WindowedGaussian {
+    /// A windowed Gaussian with validated parameters.
+    pub fn new(params: WindowedGaussianParams) -> Result<Self> {
+        let p = params.check()?;
+        Ok(WindowedGaussian {
+            buf: Vec::with_capacity(p.window),
+            window: p.window,
+            head: 0,
+            len: 0,
+            sum: 0.0,
+            sum_sq: 0.0,
+            since_refresh: 0,
+        })
+    }
+
+    /// The deviation of `x` from the window in standard deviations (0 until
+    /// the window holds 2 points), then learns `x`. `x` must be finite.
+    pub fn z_update(&mut self, x: f64) -> f64 {
+        let z = if self.len >= 2 {
+            let n = self.len as f64;
+            let mean = self.sum / n;
+            let var = ((self.sum_sq - self.sum * mean) / (n - 1.0)).max(0.0);
+            let floor = 1e-9 * (1.0 + mean.abs());
+            (x - mean).abs() / var.sqrt().max(floor)
+        } else {
+            0.0
+        };
+        if self.len < self.window {
+            self.buf.push(x);
+            self.len += 1;
+            self.sum += x;
+            self.sum_sq += x * x;
+        } else {
+            let old = self.buf[self.head];
+            self.buf[self.head] = x;
+            self.head = (self.head + 1) % self.window;
+            self.sum += x - old;
+            self.sum_sq += x * x - old * old;
+            self.since_refresh += 1;
+            if self.since_refresh >= self.window {
+                self.since_refresh = 0;
+                self.sum = self.buf.iter().sum();
+                self.sum_sq = self.buf.iter().map(|v| v * v).sum();
+            }
+        }
+        z
+    }
+}
+
+impl Default for WindowedGaussian {
+    fn default() -> Self {
+        let window = WindowedGaussianParams::default().window;
+        WindowedGaussian {
+            buf: Vec::with_capacity(window),
+            window,
+            head: 0,
+            len: 0,
+            sum: 0.0,
+            sum_sq: 0.0,
+            since_refresh: 0,
+        }
+    }
+}
+
+impl StreamingDetector for WindowedGaussian {
+    fn update(&mut self, _t: Timestamp, x: f64) -> Option<AnomalyScore> {
+        if !x.is_finite() {
+            return None;
+        }
+        Some(AnomalyScore::saturating(gaussian_score(self.z_update(x))))
+    }
+
+    fn state_bytes(&self) -> usize {
+        std::mem::size_of::<Self>() + self.buf.capacity() * std::mem::size_of::<f64>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hour_of_week_starts_monday() {
+        // 2014-01-06 was a Monday.
+        let t = Timestamp::parse("2014-01-06 00:30:00").unwrap();
+        assert_eq!(hour_of_week(t), 0);
+        let t = Timestamp::parse("2014-01-05 23:00:00").unwrap();
+        assert_eq!(hour_of_week(t), 167);
+    }
+
+    fn series(n: usize) -> (Vec<Timestamp>, Vec<f64>) {
+        let ts = (0..n as i64)
+            .map(|i| Timestamp::from_secs(1_400_000_000 + i * 300))
+            .collect();
+        let vs = (0..n)
+            .map(|i| 10.0 + ((i * 7919) % 13) as f64 * 0.1)
+            .collect();
+        (ts, vs)
+    }
+
+    fn spike_scores_high<D: StreamingDetector>(mut d: D) {
+        let (ts, mut vs) = series(3000);
+        vs[2900] = 100.0;
+        let s = d.score_series(&ts, &vs);
+        let normal_max = s[2000..2900].iter().cloned().fold(0.0, f64::max);
+        assert!(s[2900] > 0.999, "spike {}", s[2900]);
+        assert!(s[2900] > normal_max, "{} vs {normal_max}", s[2900]);
+        assert!(s.iter().all(|v| (0.0..=1.0).contains(v)));
+    }
+
+    #[test]
+    fn detectors_flag_a_spike() {
+        spike_scores_high(RobustBaseline::default());
+        spike_scores_high(SeasonalBaseline::default());
+        spike_scores_high(WindowedGaussian::default());
+    }
+
+    #[test]
+    fn missing_points_are_reported_and_leave_state_alone() {
+        let mut d = RobustBaseline::default();
+        let (ts, vs) = series(100);
+        d.score_series(&ts, &vs);
+        let before = d.clone();
+        assert_eq!(d.update(ts[0], f64::NAN), None);
+        assert_eq!(d.update(ts[0], f64::INFINITY), None);
+        assert_eq!(d, before);
+    }
+
+    #[test]
+    fn bad_params_are_rejected() {
+        assert!(
+            RobustBaseline::new(RobustParams {
+                alpha: 0.0,
+                ..Default::default()
+            })
+            .is_err()
+        );
+        assert!(
+            SeasonalBaseline::new(SeasonalParams {
+                alpha: 1.5,
+                ..Default::default()
+            })
+            .is_err()
+        );
+        assert!(WindowedGaussian::new(WindowedGaussianParams { window: 1 }).is_err());
+    }
+}

@@ -1,0 +1,937 @@
+//! Gatekeeper ConstraintTemplates and Constraints evaluated with regorus.
+//!
+//! A [`ConstraintTemplate`] holds its Rego (v0 as the Gatekeeper library
+//! writes it, or v1 from `code[].source.version: v1`) and its `libs`, parsed
+//! and prepared once; each review reuses that engine. A [`Constraint`] carries
+//! its `match` and its `parameters`, checked against the template's schema.
+//! [`ConstraintPolicy`] pairs the two as a [`Policy`] so Rego rules can sit in
+//! a [`crate::PolicySet`] next to the native checks.
+
+use std::fmt;
+use std::sync::Mutex;
+
+use aiops_core::Severity;
+use serde_json::{Map, Value, json};
+
+use crate::document::{Document, parse_yaml_chunk, split_yaml};
+use crate::error::{Error, Result};
+use crate::inventory::{Inventory, LabelSelector};
+use crate::model::{Policy, Violation};
+
+/// The Gatekeeper admission target name.
+pub const ADMISSION_TARGET: &str = "admission.k8s.gatekeeper.sh";
+
+/// Parses exactly one YAML/JSON object out of a text.
+pub(crate) fn single_object(source_name: &str, text: &str) -> Result<Value> {
+    let mut found = None;
+    for chunk in split_yaml(text) {
+        if let Some(v) = parse_yaml_chunk(source_name, &chunk)? {
+            if found.is_some() {
+                return Err(Error::field(
+                    source_name,
+                    "",
+                    "expected one document, found several",
+                ));
+            }
+            found = Some(v);
+        }
+    }
+    found.ok_or_else(|| Error::field(source_name, "", "no document"))
+}
+
+fn str_at<'v>(v: &'v Value, ptr: &str) -> Option<&'v str> {
+    v.pointer(ptr).and_then(Value::as_str)
+}
+
+/// One violation returned by a template's `violation` rule.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RegoViolation {
+    /// The `msg` field.
+    pub msg: String,
+    /// The `details` field (`null` when absent).
+    pub details: Value,
+}
+
+/// A compiled Gatekeeper `ConstraintTemplate`.
+pub struct ConstraintTemplate {
+    name: String,
+    kind: String,
+    schema: Option<Value>,
+    rule: String,
+    rego_v1: bool,
+    engine: Mutex<EngineState>,
+}
+
+struct EngineState {
+    engine: regorus::Engine,
+    /// The inventory currently loaded as `data.inventory`.
+    inventory: Option<Value>,
+}
+
+impl fmt::Debug for ConstraintTemplate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConstraintTemplate")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("rule", &self.rule)
+            .field("rego_v1", &self.rego_v1)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConstraintTemplate {
+    /// Parses and compiles a template from YAML (or JSON) text.
+    ///
+    /// # Errors
+    /// [`Error::Yaml`] for malformed YAML, [`Error::InvalidField`] for a
+    /// missing name/kind/target/Rego, [`Error::Rego`] (with the template name
+    /// and the engine's message) when the Rego does not parse.
+    pub fn from_yaml(source_name: &str, text: &str) -> Result<Self> {
+        Self::from_value(source_name, &single_object(source_name, text)?)
+    }
+
+    /// Compiles a template from its parsed value.
+    ///
+    /// # Errors
+    /// As [`ConstraintTemplate::from_yaml`].
+    pub fn from_value(source_name: &str, v: &Value) -> Result<Self> {
+        if str_at(v, "/kind") != Some("ConstraintTemplate") {
+            return Err(Error::field(
+                source_name,
+                "kind",
+                "expected ConstraintTemplate",
+            ));
+        }
+        let name = str_at(v, "/metadata/name")
+            .ok_or_else(|| Error::field(source_name, "metadata.name", "missing"))?
+            .to_owned();
+        let kind = str_at(v, "/spec/crd/spec/names/kind")
+            .ok_or_else(|| Error::field(source_name, "spec.crd.spec.names.kind", "missing"))?
+            .to_owned();
+        let schema = v
+            .pointer("/spec/crd/spec/validation/openAPIV3Schema")
+            .cloned();
+        let targets = v
+            .pointer("/spec/targets")
+            .and_then(Value::as_array)
+            .ok_or_else(|| Error::field(source_name, "spec.targets", "missing or not a list"))?;
+        let target = targets
+            .iter()
+            .find(|t| str_at(t, "/target") == Some(ADMISSION_TARGET))
+            .ok_or_else(|| {
+                Error::field(
+                    source_name,
+                    "spec.targets",
+                    format!("no `{ADMISSION_TARGET}` target"),
+                )
+            })?;
+        // Gatekeeper v3.14+: `code: [{engine: Rego, source: {version, rego, libs}}]`
+        // takes precedence over the legacy `rego`/`libs` fields.
+        let code = target
+            .get("code")
+            .and_then(Value::as_array)
+            .and_then(|c| c.iter().find(|e| str_at(e, "/engine") == Some("Rego")))
+            .and_then(|e| e.get("source"));
+        let (rego, libs_v, rego_v1) = match code {
+            Some(src) if src.get("rego").is_some() => (
+                src.get("rego").and_then(Value::as_str),
+                src.get("libs"),
+                src.get("version").and_then(Value::as_str) == Some("v1"),
+            ),
+            _ => (
+                target.get("rego").and_then(Value::as_str),
+                target.get("libs"),
+                false,
+            ),
+        };
+        let rego = rego.ok_or_else(|| {
+            Error::field(
+                source_name,
+                "spec.targets[].rego",
+                "missing (no Rego source)",
+            )
+        })?;
+        let libs: Vec<&str> = match libs_v {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|l| {
+                    l.as_str().ok_or_else(|| {
+                        Error::field(source_name, "spec.targets[].libs", "not a list of strings")
+                    })
+                })
+                .collect::<Result<_>>()?,
+            Some(_) => {
+                return Err(Error::field(
+                    source_name,
+                    "spec.targets[].libs",
+                    "not a list",
+                ));
+            }
+        };
+        let rego_err = |e: &dyn fmt::Display| Error::Rego {
+            template: name.clone(),
+            message: e.to_string(),
+        };
+        let mut engine = regorus::Engine::new();
+        engine.set_rego_v0(!rego_v1);
+        if !rego_v1 {
+            add_v0_builtins(&mut engine).map_err(|e| rego_err(&e))?;
+        }
+        // Gatekeeper makes builtin errors undefined rather than fatal.
+        engine.set_strict_builtin_errors(false);
+        let package = engine
+            .add_policy(format!("{name}.rego"), rego.to_owned())
+            .map_err(|e| rego_err(&e))?;
+        for (i, lib) in libs.iter().enumerate() {
+            engine
+                .add_policy(format!("{name}.lib{i}.rego"), (*lib).to_owned())
+                .map_err(|e| rego_err(&e))?;
+        }
+        let rule = format!("{package}.violation");
+        engine
+            .add_data(regorus::Value::from(json!({ "inventory": {} })))
+            .map_err(|e| rego_err(&e))?;
+        // Compile now so semantic errors surface at load time, not first review.
+        engine.set_input(regorus::Value::from(
+            json!({"review": {}, "parameters": {}}),
+        ));
+        engine.eval_rule(rule.clone()).map_err(|e| rego_err(&e))?;
+        Ok(ConstraintTemplate {
+            name,
+            kind,
+            schema,
+            rule,
+            rego_v1,
+            engine: Mutex::new(EngineState {
+                engine,
+                inventory: None,
+            }),
+        })
+    }
+
+    /// The template's `metadata.name`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The constraint kind it defines (`spec.crd.spec.names.kind`).
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+    /// Whether its Rego is v1.
+    pub fn is_rego_v1(&self) -> bool {
+        self.rego_v1
+    }
+
+    /// Evaluates the `violation` rule on one admission input (`{review, parameters}`)
+    /// with `inventory` as `data.inventory`.
+    ///
+    /// # Errors
+    /// [`Error::RegoEval`] when evaluation fails.
+    pub fn evaluate_input(&self, input: &Value, inventory: &Value) -> Result<Vec<RegoViolation>> {
+        let eval_err = |e: &dyn fmt::Display| Error::RegoEval {
+            template: self.name.clone(),
+            rule: self.rule.clone(),
+            message: e.to_string(),
+        };
+        let mut st = self.engine.lock().unwrap_or_else(|p| p.into_inner());
+        if st.inventory.as_ref() != Some(inventory) {
+            st.engine.clear_data();
+            st.engine
+                .add_data(regorus::Value::from(json!({ "inventory": inventory })))
+                .map_err(|e| eval_err(&e))?;
+            st.inventory = Some(inventory.clone());
+        }
+        st.engine.set_input(regorus::Value::from(input.clone()));
+        let result = st
+            .engine
+            .eval_rule(self.rule.clone())
+            .map_err(|e| eval_err(&e))?;
+        drop(st);
+        if result == regorus::Value::Undefined {
+            return Ok(Vec::new());
+        }
+        let json = serde_json::to_value(&result).map_err(|e| eval_err(&e))?;
+        let Value::Array(items) = json else {
+            return Err(eval_err(&"`violation` is not a set"));
+        };
+        Ok(items
+            .into_iter()
+            .map(|r| RegoViolation {
+                msg: match r.get("msg") {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                    None => String::new(),
+                },
+                details: r.get("details").cloned().unwrap_or(Value::Null),
+            })
+            .collect())
+    }
+
+    /// Reviews one object under a constraint: `[]` when the constraint's
+    /// `match` excludes it, else the template's violations.
+    ///
+    /// # Errors
+    /// [`Error::UnknownConstraintKind`] when the constraint is of another
+    /// kind; [`Error::RegoEval`] when evaluation fails.
+    pub fn review(
+        &self,
+        constraint: &Constraint,
+        object: &Value,
+        inventory: &Value,
+    ) -> Result<Vec<RegoViolation>> {
+        if constraint.kind != self.kind {
+            return Err(Error::UnknownConstraintKind {
+                constraint: constraint.name.clone(),
+                kind: constraint.kind.clone(),
+            });
+        }
+        if !constraint.matches(object, inventory) {
+            return Ok(Vec::new());
+        }
+        self.evaluate_input(&admission_input(object, &constraint.parameters), inventory)
+    }
+}
+
+/// OPA v0 builtins that regorus does not ship: `any(collection)`,
+/// `all(collection)` and `re_match(pattern, value)` (deprecated in OPA but
+/// used by Gatekeeper library templates such as K8sAllowedRepos and
+/// K8sUniqueIngressHost). Bad argument types give undefined, as a type error
+/// does in OPA's non-strict mode; an invalid pattern is an evaluation error.
+fn add_v0_builtins(engine: &mut regorus::Engine) -> anyhow::Result<()> {
+    fn elements(v: &regorus::Value) -> Option<Vec<regorus::Value>> {
+        match v {
+            regorus::Value::Array(a) => Some(a.iter().cloned().collect()),
+            regorus::Value::Set(s) => Some(s.iter().cloned().collect()),
+            _ => None,
+        }
+    }
+    engine.add_extension(
+        "any".to_owned(),
+        1,
+        Box::new(
+            |args: Vec<regorus::Value>| -> anyhow::Result<regorus::Value> {
+                Ok(match args.first().and_then(elements) {
+                    Some(items) => {
+                        regorus::Value::from(items.iter().any(|x| *x == regorus::Value::from(true)))
+                    }
+                    None => regorus::Value::Undefined,
+                })
+            },
+        ),
+    )?;
+    engine.add_extension(
+        "all".to_owned(),
+        1,
+        Box::new(
+            |args: Vec<regorus::Value>| -> anyhow::Result<regorus::Value> {
+                Ok(match args.first().and_then(elements) {
+                    Some(items) => {
+                        regorus::Value::from(items.iter().all(|x| *x == regorus::Value::from(true)))
+                    }
+                    None => regorus::Value::Undefined,
+                })
+            },
+        ),
+    )?;
+    let cache: std::sync::Arc<Mutex<std::collections::HashMap<String, regex::Regex>>> =
+        std::sync::Arc::default();
+    engine.add_extension(
+        "re_match".to_owned(),
+        2,
+        Box::new(
+            move |args: Vec<regorus::Value>| -> anyhow::Result<regorus::Value> {
+                let (Some(regorus::Value::String(p)), Some(regorus::Value::String(v))) =
+                    (args.first(), args.get(1))
+                else {
+                    return Ok(regorus::Value::Undefined);
+                };
+                let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+                if !cache.contains_key(p.as_ref()) {
+                    let re = regex::Regex::new(p)?;
+                    if cache.len() > 256 {
+                        cache.clear();
+                    }
+                    cache.insert(p.to_string(), re);
+                }
+                Ok(regorus::Value::from(
+                    cache.get(p.as_ref()).is_some_and(|re| re.is_match(v)),
+                ))
+            },
+        ),
+    )?;
+    Ok(())
+}
+
+/// Builds Gatekeeper's admission input for a CREATE of `object`:
+/// `{review: {kind, name, namespace, operation, object, oldObject, userInfo}, parameters}`.
+pub fn admission_input(object: &Value, parameters: &Value) -> Value {
+    let api_version = str_at(object, "/apiVersion").unwrap_or("");
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let mut review = json!({
+        "kind": {"group": group, "version": version, "kind": str_at(object, "/kind").unwrap_or("")},
+        "name": str_at(object, "/metadata/name").unwrap_or(""),
+        "operation": "CREATE",
+        "object": object,
+        "oldObject": null,
+        "dryRun": false,
+        "userInfo": {"username": "aiops", "groups": ["system:authenticated"]},
+    });
+    if let (Some(ns), Some(r)) = (
+        str_at(object, "/metadata/namespace"),
+        review.as_object_mut(),
+    ) {
+        r.insert("namespace".to_owned(), json!(ns));
+    }
+    json!({ "review": review, "parameters": parameters })
+}
+
+/// Which objects a constraint applies to (Gatekeeper's `spec.match`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Match {
+    /// `(apiGroups, kinds)` pairs; empty means every kind. `*` is a wildcard.
+    pub kinds: Vec<(Vec<String>, Vec<String>)>,
+    /// Namespaces the object must be in (`prefix*` / `*suffix` globs).
+    pub namespaces: Vec<String>,
+    /// Namespaces the object must not be in (globs).
+    pub excluded_namespaces: Vec<String>,
+    /// Selector on the object's labels.
+    pub label_selector: Option<LabelSelector>,
+    /// Selector on the labels of the object's namespace (from `data.inventory`).
+    pub namespace_selector: Option<LabelSelector>,
+    /// `*` (default), `Cluster` or `Namespaced`.
+    pub scope: String,
+    /// Object name (glob).
+    pub name: Option<String>,
+}
+
+fn glob(pattern: &str, s: &str) -> bool {
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        s.starts_with(prefix)
+    } else if let Some(suffix) = pattern.strip_prefix('*') {
+        s.ends_with(suffix)
+    } else {
+        pattern == s
+    }
+}
+
+fn string_list(source: &str, v: Option<&Value>, field: &str) -> Result<Vec<String>> {
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| Error::field(source, field, "not a list of strings"))
+            })
+            .collect(),
+        Some(_) => Err(Error::field(source, field, "not a list")),
+    }
+}
+
+impl Match {
+    fn from_value(source: &str, m: Option<&Value>) -> Result<Match> {
+        let mut out = Match {
+            scope: "*".to_owned(),
+            ..Match::default()
+        };
+        let Some(m) = m.filter(|m| !m.is_null()) else {
+            return Ok(out);
+        };
+        for (i, k) in m
+            .get("kinds")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let field = format!("spec.match.kinds[{i}]");
+            out.kinds.push((
+                string_list(source, k.get("apiGroups"), &format!("{field}.apiGroups"))?,
+                string_list(source, k.get("kinds"), &format!("{field}.kinds"))?,
+            ));
+        }
+        out.namespaces = string_list(source, m.get("namespaces"), "spec.match.namespaces")?;
+        out.excluded_namespaces = string_list(
+            source,
+            m.get("excludedNamespaces"),
+            "spec.match.excludedNamespaces",
+        )?;
+        out.label_selector = m.get("labelSelector").map(LabelSelector::from_value);
+        out.namespace_selector = m.get("namespaceSelector").map(LabelSelector::from_value);
+        if let Some(s) = m.get("scope").and_then(Value::as_str) {
+            if !matches!(s, "*" | "Cluster" | "Namespaced") {
+                return Err(Error::field(
+                    source,
+                    "spec.match.scope",
+                    format!("unknown scope {s:?}"),
+                ));
+            }
+            out.scope = s.to_owned();
+        }
+        out.name = m.get("name").and_then(Value::as_str).map(str::to_owned);
+        Ok(out)
+    }
+
+    /// Whether the object matches. Namespace criteria apply to namespaced
+    /// objects and to `Namespace` objects (by their own name); other
+    /// cluster-scoped objects pass them, as in Gatekeeper.
+    pub fn matches(&self, object: &Value, inventory: &Value) -> bool {
+        self.matches_inner(object, Some(inventory))
+    }
+
+    /// `inventory: None` skips the namespace selector (not decidable yet).
+    fn matches_inner(&self, object: &Value, inventory: Option<&Value>) -> bool {
+        let api_version = str_at(object, "/apiVersion").unwrap_or("");
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let kind = str_at(object, "/kind").unwrap_or("");
+        if !self.kinds.is_empty()
+            && !self.kinds.iter().any(|(groups, kinds)| {
+                (groups.is_empty() || groups.iter().any(|g| g == "*" || g == group))
+                    && (kinds.is_empty() || kinds.iter().any(|k| k == "*" || k == kind))
+            })
+        {
+            return false;
+        }
+        let is_namespace = kind == "Namespace" && group.is_empty();
+        let ns = if is_namespace {
+            str_at(object, "/metadata/name")
+        } else {
+            str_at(object, "/metadata/namespace")
+        };
+        match self.scope.as_str() {
+            "Cluster" if ns.is_some() && !is_namespace => return false,
+            "Namespaced" if ns.is_none() || is_namespace => return false,
+            _ => {}
+        }
+        if let Some(ns) = ns {
+            if !self.namespaces.is_empty() && !self.namespaces.iter().any(|p| glob(p, ns)) {
+                return false;
+            }
+            if self.excluded_namespaces.iter().any(|p| glob(p, ns)) {
+                return false;
+            }
+            if let (Some(sel), Some(inventory)) = (&self.namespace_selector, inventory) {
+                let labels = if is_namespace {
+                    object.pointer("/metadata/labels")
+                } else {
+                    inventory.pointer(&format!(
+                        "/cluster/v1/Namespace/{}/metadata/labels",
+                        crate::fix::escape_pointer_token(ns)
+                    ))
+                };
+                if !sel.matches(labels.and_then(Value::as_object)) {
+                    return false;
+                }
+            }
+        }
+        if let Some(sel) = &self.label_selector
+            && !sel.matches(
+                object
+                    .pointer("/metadata/labels")
+                    .and_then(Value::as_object),
+            )
+        {
+            return false;
+        }
+        if let Some(n) = &self.name
+            && !glob(n, str_at(object, "/metadata/name").unwrap_or(""))
+        {
+            return false;
+        }
+        true
+    }
+}
+
+/// A Gatekeeper Constraint: an instance of a template's kind with a match and
+/// parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Constraint {
+    kind: String,
+    name: String,
+    enforcement_action: String,
+    matcher: Match,
+    parameters: Value,
+}
+
+impl Constraint {
+    /// Parses a constraint from YAML (or JSON) text.
+    ///
+    /// # Errors
+    /// [`Error::Yaml`] for malformed YAML, [`Error::InvalidField`] for a
+    /// missing kind/name or malformed match.
+    pub fn from_yaml(source_name: &str, text: &str) -> Result<Self> {
+        Self::from_value(source_name, &single_object(source_name, text)?)
+    }
+
+    /// Parses a constraint from its value.
+    ///
+    /// # Errors
+    /// As [`Constraint::from_yaml`].
+    pub fn from_value(source_name: &str, v: &Value) -> Result<Self> {
+        let kind = str_at(v, "/kind")
+            .ok_or_else(|| Error::field(source_name, "kind", "missing"))?
+            .to_owned();
+        let name = str_at(v, "/metadata/name")
+            .ok_or_else(|| Error::field(source_name, "metadata.name", "missing"))?
+            .to_owned();
+        let enforcement_action = str_at(v, "/spec/enforcementAction")
+            .unwrap_or("deny")
+            .to_owned();
+        let matcher = Match::from_value(source_name, v.pointer("/spec/match"))?;
+        let parameters = v
+            .pointer("/spec/parameters")
+            .cloned()
+            .filter(|p| !p.is_null())
+            .unwrap_or_else(|| Value::Object(Map::new()));
+        Ok(Constraint {
+            kind,
+            name,
+            enforcement_action,
+            matcher,
+            parameters,
+        })
+    }
+
+    /// Its kind.
+    pub fn kind(&self) -> &str {
+        &self.kind
+    }
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Its `spec.parameters` (`{}` when absent).
+    pub fn parameters(&self) -> &Value {
+        &self.parameters
+    }
+    /// Its match.
+    pub fn match_spec(&self) -> &Match {
+        &self.matcher
+    }
+    /// `deny` (default), `warn` or `dryrun`.
+    pub fn enforcement_action(&self) -> &str {
+        &self.enforcement_action
+    }
+    /// Severity of its violations: deny → critical, warn → warning, other → info.
+    pub fn severity(&self) -> Severity {
+        match self.enforcement_action.as_str() {
+            "deny" => Severity::Critical,
+            "warn" => Severity::Warning,
+            _ => Severity::Info,
+        }
+    }
+    /// Whether the object is in scope of this constraint.
+    pub fn matches(&self, object: &Value, inventory: &Value) -> bool {
+        self.matcher.matches(object, inventory)
+    }
+
+    /// Checks the kind and the parameters against a template's schema.
+    ///
+    /// # Errors
+    /// [`Error::UnknownConstraintKind`] or [`Error::Parameter`] for an unknown
+    /// parameter or one of the wrong type.
+    pub fn validate(&self, template: &ConstraintTemplate) -> Result<()> {
+        if self.kind != template.kind {
+            return Err(Error::UnknownConstraintKind {
+                constraint: self.name.clone(),
+                kind: self.kind.clone(),
+            });
+        }
+        if let Some(schema) = &template.schema {
+            validate_schema(schema, &self.parameters, "").map_err(|(parameter, message)| {
+                Error::Parameter {
+                    constraint: self.name.clone(),
+                    parameter,
+                    message,
+                }
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// A small OpenAPI v3 structural check: types, array items, and unknown
+/// properties (unless `x-kubernetes-preserve-unknown-fields` or
+/// `additionalProperties` allow them). Returns `(dotted path, message)`.
+fn validate_schema(
+    schema: &Value,
+    v: &Value,
+    path: &str,
+) -> std::result::Result<(), (String, String)> {
+    let at = |p: &str| {
+        if p.is_empty() {
+            "parameters".to_owned()
+        } else {
+            p.to_owned()
+        }
+    };
+    if let Some(t) = schema.get("type").and_then(Value::as_str) {
+        let ok = match t {
+            "string" => v.is_string(),
+            "integer" => v.is_i64() || v.is_u64(),
+            "number" => v.is_number(),
+            "boolean" => v.is_boolean(),
+            "array" => v.is_array(),
+            "object" => v.is_object(),
+            _ => true,
+        };
+        if !ok {
+            return Err((at(path), format!("expected {t}, got {v}")));
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
+        for (i, x) in arr.iter().enumerate() {
+            validate_schema(items, x, &format!("{}[{i}]", at(path)))?;
+        }
+    }
+    if let Some(obj) = v.as_object() {
+        let props = schema.get("properties").and_then(Value::as_object);
+        let open = schema
+            .get("x-kubernetes-preserve-unknown-fields")
+            .and_then(Value::as_bool)
+            == Some(true);
+        let additional = schema.get("additionalProperties");
+        for (k, x) in obj {
+            let child = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            match props.and_then(|p| p.get(k)) {
+                Some(s) => validate_schema(s, x, &child)?,
+                None => match additional {
+                    Some(Value::Object(s)) => {
+                        validate_schema(&Value::Object(s.clone()), x, &child)?
+                    }
+                    Some(Value::Bool(true)) => {}
+                    _ if open || props.is_none() => {}
+                    _ => {
+                        return Err((
+                            child,
+                            "unknown parameter (not in the template's schema)".to_owned(),
+                        ));
+                    }
+                },
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A template and one of its constraints as a [`Policy`]: id is the
+/// constraint name, severity follows its `enforcementAction`, and the policy
+/// applies to Kubernetes objects the constraint matches. `data.inventory` is
+/// built from the evaluation's [`Inventory`].
+#[derive(Debug)]
+pub struct ConstraintPolicy {
+    template: std::sync::Arc<ConstraintTemplate>,
+    constraint: Constraint,
+    description: String,
+}
+
+impl ConstraintPolicy {
+    /// Pairs a template and a constraint after validating the constraint.
+    ///
+    /// # Errors
+    /// As [`Constraint::validate`].
+    pub fn new(
+        template: std::sync::Arc<ConstraintTemplate>,
+        constraint: Constraint,
+    ) -> Result<Self> {
+        constraint.validate(&template)?;
+        let description = format!(
+            "Gatekeeper constraint {} ({})",
+            constraint.name, template.name
+        );
+        Ok(ConstraintPolicy {
+            template,
+            constraint,
+            description,
+        })
+    }
+}
+
+impl Policy for ConstraintPolicy {
+    fn id(&self) -> &str {
+        &self.constraint.name
+    }
+    fn severity(&self) -> Severity {
+        self.constraint.severity()
+    }
+    fn description(&self) -> &str {
+        &self.description
+    }
+    fn applies_to(&self, doc: &Document) -> bool {
+        // The namespace selector needs the inventory; `evaluate` applies it.
+        doc.is_kubernetes() && self.constraint.matcher.matches_inner(doc.value(), None)
+    }
+    fn evaluate(
+        &self,
+        doc: &Document,
+        inventory: &Inventory<'_>,
+        out: &mut Vec<Violation>,
+    ) -> Result<()> {
+        let inv = inventory.gatekeeper_inventory();
+        for v in self.template.review(&self.constraint, doc.value(), inv)? {
+            out.push(Violation {
+                policy_id: self.constraint.name.clone(),
+                severity: self.constraint.severity(),
+                message: v.msg,
+                path: String::new(),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEMPLATE: &str = r#"
+apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata: {name: k8srequiredlabels}
+spec:
+  crd:
+    spec:
+      names: {kind: K8sRequiredLabels}
+      validation:
+        openAPIV3Schema:
+          type: object
+          properties:
+            labels: {type: array, items: {type: string}}
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    rego: |
+      package k8srequiredlabels
+      violation[{"msg": msg, "details": {"missing_labels": missing}}] {
+        provided := {label | input.review.object.metadata.labels[label]}
+        required := {label | label := input.parameters.labels[_]}
+        missing := required - provided
+        count(missing) > 0
+        msg := sprintf("you must provide labels: %v", [missing])
+      }
+"#;
+
+    fn constraint(params: &str) -> Constraint {
+        Constraint::from_yaml(
+            "c.yaml",
+            &format!(
+                "kind: K8sRequiredLabels\nmetadata: {{name: need-owner}}\nspec:\n  match:\n    kinds: [{{apiGroups: [\"\"], kinds: [Namespace]}}]\n    excludedNamespaces: [\"kube-*\"]\n  parameters: {params}\n"
+            ),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn v0_template_reviews_objects() {
+        let t = ConstraintTemplate::from_yaml("t.yaml", TEMPLATE).unwrap();
+        assert_eq!(t.kind(), "K8sRequiredLabels");
+        assert!(!t.is_rego_v1());
+        let c = constraint("{labels: [owner]}");
+        c.validate(&t).unwrap();
+        let bad = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}});
+        let v = t.review(&c, &bad, &json!({})).unwrap();
+        assert_eq!(v.len(), 1);
+        assert!(v[0].msg.contains("owner"), "{}", v[0].msg);
+        let good = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"owner": "a"}}});
+        assert!(t.review(&c, &good, &json!({})).unwrap().is_empty());
+        let excluded =
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}});
+        assert!(t.review(&c, &excluded, &json!({})).unwrap().is_empty());
+        let other_kind = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
+        assert!(t.review(&c, &other_kind, &json!({})).unwrap().is_empty());
+    }
+
+    #[test]
+    fn v1_template_via_code_field() {
+        let text = r#"
+kind: ConstraintTemplate
+metadata: {name: nolatest}
+spec:
+  crd: {spec: {names: {kind: NoLatest}}}
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    code:
+    - engine: Rego
+      source:
+        version: "v1"
+        rego: |
+          package nolatest
+          violation contains {"msg": msg} if {
+            some c in input.review.object.spec.containers
+            endswith(c.image, ":latest")
+            msg := sprintf("container %s uses latest", [c.name])
+          }
+"#;
+        let t = ConstraintTemplate::from_yaml("t.yaml", text).unwrap();
+        assert!(t.is_rego_v1());
+        let c = Constraint::from_yaml("c.yaml", "kind: NoLatest\nmetadata: {name: x}\n").unwrap();
+        let pod = json!({"kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": [{"name": "a", "image": "n:latest"}]}});
+        let v = t.review(&c, &pod, &json!({})).unwrap();
+        assert_eq!(v[0].msg, "container a uses latest");
+    }
+
+    #[test]
+    fn bad_rego_and_bad_parameters_are_typed_errors() {
+        let broken = TEMPLATE.replace("count(missing) > 0", "count(missing) > > 0");
+        let err = ConstraintTemplate::from_yaml("t.yaml", &broken).unwrap_err();
+        assert!(
+            matches!(&err, Error::Rego { template, .. } if template == "k8srequiredlabels"),
+            "{err}"
+        );
+        let t = ConstraintTemplate::from_yaml("t.yaml", TEMPLATE).unwrap();
+        let err = constraint("{labels: [owner], colour: red}")
+            .validate(&t)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Parameter { parameter, .. } if parameter == "colour"),
+            "{err}"
+        );
+        let err = constraint("{labels: owner}").validate(&t).unwrap_err();
+        assert!(matches!(&err, Error::Parameter { .. }), "{err}");
+        let err = constraint("{labels: [1]}").validate(&t).unwrap_err();
+        assert!(
+            matches!(&err, Error::Parameter { parameter, .. } if parameter == "labels[0]"),
+            "{err}"
+        );
+        let wrong = Constraint::from_yaml("c.yaml", "kind: Other\nmetadata: {name: o}\n").unwrap();
+        assert!(matches!(
+            wrong.validate(&t),
+            Err(Error::UnknownConstraintKind { .. })
+        ));
+    }
+
+    #[test]
+    fn match_semantics() {
+        let m = Match::from_value(
+            "m",
+            Some(
+                &json!({"kinds": [{"apiGroups": ["apps"], "kinds": ["Deployment"]}],
+                "namespaces": ["prod-*"], "labelSelector": {"matchLabels": {"tier": "web"}},
+                "namespaceSelector": {"matchLabels": {"env": "prod"}}}),
+            ),
+        )
+        .unwrap();
+        let inv = json!({"cluster": {"v1": {"Namespace": {"prod-eu": {"metadata": {"labels": {"env": "prod"}}}}}}});
+        let d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "w", "namespace": "prod-eu", "labels": {"tier": "web"}}});
+        assert!(m.matches(&d, &inv));
+        assert!(!m.matches(&d, &json!({})), "namespace labels unknown");
+        let mut d2 = d.clone();
+        d2["metadata"]["namespace"] = json!("dev");
+        assert!(!m.matches(&d2, &inv));
+        let mut d3 = d.clone();
+        d3["apiVersion"] = json!("extensions/v1beta1");
+        assert!(!m.matches(&d3, &inv));
+        let scoped = Match::from_value("m", Some(&json!({"scope": "Namespaced"}))).unwrap();
+        assert!(!scoped.matches(
+            &json!({"kind": "ClusterRole", "metadata": {"name": "x"}}),
+            &inv
+        ));
+        assert!(Match::from_value("m", Some(&json!({"scope": "Everywhere"}))).is_err());
+    }
+}
