@@ -1,20 +1,38 @@
-//! aiops facade (being written).
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod error;
+pub mod ops;
+
+pub use error::{Error, Result};
+pub use ops::{IntelligentOps, IntelligentOpsBuilder, OpsConfig, Report};
+
+/// Shared types: series, severity, incidents, alerts, events, CSV readers.
 pub use aiops_core as core;
 
 #[cfg(feature = "anomaly")]
+#[cfg_attr(docsrs, doc(cfg(feature = "anomaly")))]
 pub use aiops_anomaly as anomaly;
 #[cfg(feature = "forecast")]
+#[cfg_attr(docsrs, doc(cfg(feature = "forecast")))]
 pub use aiops_forecast as forecast;
+#[cfg(feature = "iac")]
+#[cfg_attr(docsrs, doc(cfg(feature = "iac")))]
+pub use aiops_iac as iac;
 #[cfg(feature = "policy")]
+#[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
 pub use aiops_policy as policy;
 #[cfg(feature = "remediation")]
+#[cfg_attr(docsrs, doc(cfg(feature = "remediation")))]
 pub use aiops_remediation as remediation;
 #[cfg(feature = "rl")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rl")))]
 pub use aiops_rl as rl;
 #[cfg(feature = "secops")]
+#[cfg_attr(docsrs, doc(cfg(feature = "secops")))]
 pub use aiops_secops as secops;
 #[cfg(feature = "skills")]
+#[cfg_attr(docsrs, doc(cfg(feature = "skills")))]
 pub use aiops_skills as skills;
 
 /// Names of the capability crates compiled into this build of the facade.
@@ -37,6 +55,9 @@ pub fn compiled_crates() -> Vec<&'static str> {
     }
     if cfg!(feature = "rl") {
         v.push("aiops-rl");
+    }
+    if cfg!(feature = "iac") {
+        v.push("aiops-iac");
     }
     if cfg!(feature = "skills") {
         v.push("aiops-skills");

@@ -31,6 +31,22 @@ enum Command {
     Run(cmd::run::Args),
     /// Check metric CSV files and report their shape, gaps and missing points.
     Validate(cmd::validate::Args),
+    /// Rank likely root-cause services from a dependency graph and per-service metrics.
+    Rca(cmd::rca::Args),
+    /// Forecast a metric CSV with intervals, or the probability of crossing a threshold.
+    Forecast(cmd::forecast::Args),
+    /// Reinforcement learning: `rl autoscale` trains an autoscaler and compares it with the Kubernetes HPA.
+    Rl(cmd::rl::Args),
+    /// Score every row of a CSV with an anomaly detector and write one score per row.
+    Detect(cmd::detect::Args),
+    /// Team skills: gaps, coverage and learning paths (`plan`), BKT fitting (`bkt-fit`).
+    Skills(cmd::skills::Args),
+    /// Log template mining and threat detection: `logs parse`, `logs threats`.
+    Logs(cmd::logs::Args),
+    /// Compliance: `policy check` manifests with native checks (and fix them), `policy verify` Gatekeeper suites.
+    Policy(cmd::policy::Args),
+    /// Infrastructure as code: Terraform plan risk and capacity sizing.
+    Iac(cmd::iac::Args),
     // Each capability issue adds its subcommand here and in `run` below.
 }
 
@@ -39,6 +55,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Version(a) => cmd::version::run(a),
         Command::Run(a) => cmd::run::run(a),
         Command::Validate(a) => cmd::validate::run(a),
+        Command::Rca(a) => cmd::rca::run(a),
+        Command::Iac(a) => cmd::iac::run(a),
+        Command::Forecast(a) => cmd::forecast::run(a),
+        Command::Logs(a) => cmd::logs::run(a),
+        Command::Policy(a) => cmd::policy::run(a),
+        Command::Rl(a) => cmd::rl::run(a),
+        Command::Detect(a) => cmd::detect::run(a),
+        Command::Skills(a) => cmd::skills::run(a),
     }
 }
 

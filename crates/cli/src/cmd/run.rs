@@ -1,19 +1,105 @@
-//! `aiops run`: the orchestrator over metric CSV files (being written).
+//! `aiops run`: the IntelligentOps orchestrator over metric CSV files.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use aiops::core::{CsvOptions, OrderPolicy, SeriesKey, TimeSeries, read_nab_csv_reader_with};
+use aiops::ops::{IntelligentOps, OpsConfig, SeriesSource};
+use anyhow::Context;
+
+use super::input;
+
 /// Arguments of `aiops run`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// NAB-style CSV files (`timestamp,value`); the file stem names the resource.
+    /// NAB-style CSV files (`timestamp,value`); the file stem names the resource; `-` reads stdin.
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Print the report as JSON on stdout.
+    /// Leave out rows that are not after the previous row (duplicates, steps back in time)
+    /// and count them in the report, instead of failing.
+    #[arg(long)]
+    skip_unsorted: bool,
+    /// Hours without an anomalous point after which an incident resolves.
+    #[arg(long, default_value_t = 24.0)]
+    quiet_hours: f64,
+    /// Anomalous points of a series, within --open-window-hours, that open an incident.
+    #[arg(long, default_value_t = 3)]
+    open_after_points: usize,
+    /// Window for --open-after-points, in hours.
+    #[arg(long, default_value_t = 2.0)]
+    open_window_hours: f64,
+    /// Hours ahead for the failure probability.
+    #[arg(long, default_value_t = 6.0)]
+    horizon_hours: f64,
+    /// Print the whole report as JSON on stdout.
     #[arg(long)]
     json: bool,
 }
 
-pub(crate) fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("aiops run is not wired yet")
+fn hours_to_ms(name: &str, h: f64) -> anyhow::Result<i64> {
+    if !(h.is_finite() && h > 0.0 && h < 1e6) {
+        anyhow::bail!("--{name} must be a positive number of hours, got {h}");
+    }
+    Ok((h * 3.6e6).round() as i64)
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let opts = CsvOptions {
+        order: if args.skip_unsorted {
+            OrderPolicy::SkipAndReport
+        } else {
+            OrderPolicy::Reject
+        },
+    };
+    let mut series = Vec::with_capacity(args.inputs.len());
+    for path in &args.inputs {
+        let text = input::read_to_string(path)?;
+        let name = input::display_name(path);
+        let (s, skipped) =
+            read_nab_csv_reader_with(&name, text.as_bytes(), &opts).map_err(|e| {
+                let msg = e.to_string();
+                if msg.contains("must be sorted") || msg.contains("duplicate timestamp") {
+                    anyhow::anyhow!("{msg} (--skip-unsorted leaves such rows out and counts them)")
+                } else {
+                    anyhow::Error::new(e)
+                }
+            })?;
+        if !skipped.is_empty() {
+            eprintln!(
+                "aiops: note: {name}: {} row(s) out of time order left out",
+                skipped.len()
+            );
+        }
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|_| name != "stdin")
+            .unwrap_or(name);
+        let (_, ts, v) = s.into_parts();
+        series.push(TimeSeries::new(SeriesKey::new(stem), ts, v)?);
+    }
+    let config = OpsConfig {
+        quiet_period_ms: hours_to_ms("quiet-hours", args.quiet_hours)?,
+        horizon_ms: hours_to_ms("horizon-hours", args.horizon_hours)?,
+        open_after_points: args.open_after_points,
+        open_window_ms: hours_to_ms("open-window-hours", args.open_window_hours)?,
+        ..OpsConfig::default()
+    };
+    let mut ops = IntelligentOps::builder()
+        .source(SeriesSource::new("cli", series))
+        .config(config)
+        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let report = runtime.block_on(ops.run())?;
+    if args.json {
+        println!("{}", report.to_json()?);
+    } else {
+        print!("{}", report.timeline());
+        println!();
+        print!("{}", report.summary_table());
+    }
+    Ok(ExitCode::SUCCESS)
 }

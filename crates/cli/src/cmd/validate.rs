@@ -61,10 +61,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!(
                 "{:<48} {:>8} {:>8} {:>6} {:>8}  {:<20}  {:<20}",
                 r["series"].as_str().unwrap_or(""),
-                r["points"],
-                r["missing"],
-                r["gaps"],
-                r["step_seconds"],
+                r["points"].to_string(),
+                r["missing"].to_string(),
+                r["gaps"].to_string(),
+                r["step_seconds"].to_string(),
                 r["start"].as_str().unwrap_or(""),
                 r["end"].as_str().unwrap_or("")
             );

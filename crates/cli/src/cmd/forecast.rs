@@ -1,0 +1,161 @@
+//! `aiops forecast`: forecast a metric CSV with prediction intervals, or give
+//! the probability that it crosses a threshold within the horizon.
+//!
+//! `aiops forecast INPUT.csv --horizon N [--level 0.95] [--model NAME] --output OUT.csv`
+//! writes `timestamp,mean,lower,upper`;
+//! `aiops forecast --threshold X --horizon N INPUT.csv` prints the failure
+//! probability and the expected crossing time.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use aiops::core::{SeriesKey, TimeSeries, read_nab_csv_str};
+use aiops::forecast::{
+    Direction, FailureParams, Model, RecommendationPolicy, Seasonality, detect_periods,
+    forecast_series, predict_failure, regularize,
+};
+use anyhow::{Context, bail};
+
+use super::input;
+
+/// Failure side for `--direction`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Side {
+    /// Failure when the value reaches or exceeds the threshold.
+    Above,
+    /// Failure when the value reaches or falls below the threshold.
+    Below,
+}
+
+/// Arguments of `aiops forecast`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Metric CSV (`timestamp,value`); `-` for stdin.
+    input: PathBuf,
+    /// Steps ahead, in the series' typical spacing.
+    #[arg(long)]
+    horizon: usize,
+    /// Coverage of the prediction interval.
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    /// Model: auto, mstl, mstl-log, ets, snaive, naive2, naive.
+    #[arg(long, default_value = "auto")]
+    model: String,
+    /// Output CSV `timestamp,mean,lower,upper` (`-` or absent: stdout).
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Failure threshold: print the probability of crossing it within the horizon instead.
+    #[arg(long)]
+    threshold: Option<f64>,
+    /// Which side of the threshold is a failure.
+    #[arg(long, value_enum, default_value = "above")]
+    direction: Side,
+    /// Print JSON instead of text (threshold mode).
+    #[arg(long)]
+    json: bool,
+}
+
+fn load(args: &Args) -> anyhow::Result<TimeSeries> {
+    let text = input::read_to_string(&args.input)?;
+    let name = input::display_name(&args.input);
+    let s = read_nab_csv_str(&name, &text)?;
+    let stem = args
+        .input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or(name);
+    let (_, ts, v) = s.into_parts();
+    Ok(TimeSeries::new(SeriesKey::new(stem), ts, v)?)
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.horizon == 0 {
+        bail!("--horizon must be at least 1");
+    }
+    let series = load(&args)?;
+    if let Some(threshold) = args.threshold {
+        let direction = match args.direction {
+            Side::Above => Direction::Above,
+            Side::Below => Direction::Below,
+        };
+        let mut params = FailureParams::new(threshold, direction, args.horizon);
+        params.seasonality = Seasonality::Auto;
+        let f = predict_failure(&series, &params)?;
+        let p = &f.prediction;
+        let rec = RecommendationPolicy::default().recommend(p.probability);
+        if args.json {
+            let v = serde_json::json!({
+                "series": series.key().to_string(),
+                "threshold": threshold,
+                "direction": direction.to_string(),
+                "horizon_steps": args.horizon,
+                "step_seconds": f.step_millis as f64 / 1000.0,
+                "probability": p.probability,
+                "expected_steps": p.expected_steps,
+                "expected_seconds": f.expected_millis.map(|m| m as f64 / 1000.0),
+                "expected_at": f.expected_at.map(|t| t.to_string()),
+                "mean_crossing_steps": p.mean_crossing_steps,
+                "already_crossed": p.already_crossed,
+                "recommendation": rec.to_string(),
+                "model": p.model,
+                "notes": p.notes,
+            });
+            println!("{v}");
+        } else {
+            println!(
+                "series {}: P(crossing {direction} {threshold} within {} steps of {} s) = {:.3}",
+                series.key(),
+                args.horizon,
+                f.step_millis as f64 / 1000.0,
+                p.probability
+            );
+            match (p.expected_steps, f.expected_at) {
+                (Some(steps), Some(at)) => println!(
+                    "expected crossing: in {steps:.1} steps ({:.1} min), at {at}",
+                    steps * f.step_millis as f64 / 60_000.0
+                ),
+                _ => println!("expected crossing: none within the horizon"),
+            }
+            if let Some(k) = p.mean_crossing_steps {
+                println!("mean forecast crosses after {k} steps");
+            }
+            println!("recommendation: {rec}");
+            println!("model: {}", p.model);
+            for n in &p.notes {
+                println!("note: {n}");
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let reg = regularize(&series)?;
+    let periods = detect_periods(&reg.values, 2)?;
+    let model = Model::from_name(&args.model, &periods)?;
+    let f = forecast_series(&model, &series, args.horizon, args.level, None)
+        .with_context(|| format!("forecasting {}", series.key()))?;
+    let mut out = String::from("timestamp,mean,lower,upper\n");
+    let fc = &f.forecast;
+    for (i, t) in f.timestamps.iter().enumerate() {
+        let _ = writeln!(out, "{t},{},{},{}", fc.mean[i], fc.lower[i], fc.upper[i]);
+    }
+    match &args.output {
+        Some(p) if p.as_os_str() != "-" => {
+            std::fs::write(p, out).with_context(|| format!("cannot write {}", p.display()))?;
+            eprintln!(
+                "aiops forecast: {} steps of {} written to {} (model {}{})",
+                args.horizon,
+                series.key(),
+                p.display(),
+                fc.model,
+                if fc.notes.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", fc.notes.join("; "))
+                }
+            );
+        }
+        _ => print!("{out}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

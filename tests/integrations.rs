@@ -1,0 +1,270 @@
+//! The facade's adapters to each capability crate, one test or more per crate.
+
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
+
+use std::path::{Path, PathBuf};
+
+use aiops::core::{
+    Incident, IncidentId, SeriesKey, Severity, Signal, SignalKind, TimeSeries, Timestamp,
+};
+use aiops::ops::integrations::{
+    BanditSelector, EnsembleDetectors, ForecastPredictor, GuardedRemediation,
+    capacity_from_forecast, compliance_check, log_threat_incidents, team_skills_report,
+};
+use aiops::ops::{
+    ActionStatus, DetectorFactory, Direction, FailurePredictor, FailureQuery, IntelligentOps,
+    ProposedAction, RemediationEngine, SeriesSource,
+};
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/data")
+        .join(rel)
+}
+
+fn series(name: &str, values: &[f64]) -> TimeSeries {
+    let ts = (0..values.len() as i64)
+        .map(|i| Timestamp::from_secs(1_400_000_000 + 300 * i))
+        .collect();
+    TimeSeries::new(SeriesKey::new(name), ts, values.to_vec()).unwrap()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn incident(id: u64, resource: &str, at_secs: i64, severity: Severity) -> Incident {
+    let signal = Signal {
+        kind: SignalKind::Anomaly,
+        source: "test".into(),
+        at: Timestamp::from_secs(at_secs),
+        value: 0.99,
+        detail: String::new(),
+    };
+    let mut inc = Incident::open(IncidentId(id), resource, signal);
+    inc.severity = severity;
+    inc
+}
+
+#[test]
+fn anomaly_ensemble_scores_in_range_and_finds_a_level_drop() {
+    let f = EnsembleDetectors::default();
+    let mut d = f.create(&SeriesKey::new("m"));
+    let mut max_before = 0.0f64;
+    for i in 0..2000 {
+        let x = 80.0 + 3.0 * ((i as f64) * 0.3).sin();
+        if let Some(s) = d.update(Timestamp::from_secs(300 * i), x) {
+            assert!((0.0..=1.0).contains(&s));
+            max_before = max_before.max(s);
+        }
+    }
+    assert_eq!(
+        d.update(Timestamp::from_secs(300 * 2000), f64::NAN),
+        None,
+        "missing is not scored"
+    );
+    let mut max_after = 0.0f64;
+    for i in 2001..2100 {
+        if let Some(s) = d.update(Timestamp::from_secs(300 * i), 20.0) {
+            max_after = max_after.max(s);
+        }
+    }
+    assert!(
+        max_after >= f.threshold(),
+        "drop scored {max_after}, threshold {}",
+        f.threshold()
+    );
+}
+
+#[test]
+fn forecast_predictor_separates_near_and_far_thresholds() {
+    // A steady upward trend with noise: a threshold just ahead is likely, one far away is not.
+    let v: Vec<f64> = (0..600)
+        .map(|i| 10.0 + 0.1 * i as f64 + ((i * 7919) % 11) as f64 * 0.05)
+        .collect();
+    let s = series("disk", &v);
+    let p = ForecastPredictor::default();
+    let near = p
+        .predict(
+            &s,
+            &FailureQuery {
+                threshold: 72.0,
+                direction: Direction::Above,
+                horizon_steps: 48,
+            },
+        )
+        .unwrap();
+    let far = p
+        .predict(
+            &s,
+            &FailureQuery {
+                threshold: 500.0,
+                direction: Direction::Above,
+                horizon_steps: 48,
+            },
+        )
+        .unwrap();
+    assert!(near.probability > 0.9, "{near:?}");
+    assert!(far.probability < 0.05, "{far:?}");
+    assert!(near.expected_steps.is_some_and(|s| s > 0.0 && s <= 48.0));
+}
+
+#[test]
+fn remediation_replay_runs_guards_on_data_time() {
+    let rt = rt();
+    let engine =
+        GuardedRemediation::replay(aiops::remediation::RemediationEngine::builder()).unwrap();
+    // Two warnings on one resource a minute apart (data time): the cool-down blocks the second.
+    let first = rt
+        .block_on(engine.remediate(&incident(1, "db", 1_000_000, Severity::Warning)))
+        .unwrap();
+    assert!(
+        first.iter().any(|a| a.status == ActionStatus::DryRun),
+        "{first:?}"
+    );
+    let second = rt
+        .block_on(engine.remediate(&incident(2, "db", 1_000_060, Severity::Warning)))
+        .unwrap();
+    assert!(
+        second
+            .iter()
+            .any(|a| a.status == ActionStatus::Blocked && a.reason.contains("cooldown")),
+        "{second:?}"
+    );
+    // A day later it is allowed again.
+    let third = rt
+        .block_on(engine.remediate(&incident(3, "db", 1_086_400, Severity::Warning)))
+        .unwrap();
+    assert!(
+        third.iter().any(|a| a.status == ActionStatus::DryRun),
+        "{third:?}"
+    );
+    // Unknown proposed actions are an error naming the kind.
+    let err = rt
+        .block_on(engine.execute_proposed(
+            &incident(4, "db", 1_100_000, Severity::Critical),
+            &ProposedAction {
+                kind: "reboot_planet".into(),
+                target: "x".into(),
+                params: vec![],
+                reason: "test".into(),
+            },
+        ))
+        .unwrap_err();
+    assert!(err.to_string().contains("reboot_planet"));
+}
+
+#[test]
+fn secops_brute_force_becomes_a_guarded_isolate_action() {
+    let log = data("logs/OpenSSH_2k.log");
+    let found = log_threat_incidents(&log, "OpenSSH").unwrap();
+    let isolations: Vec<_> = found
+        .iter()
+        .flat_map(|(_, acts)| acts.iter().filter(|a| a.kind == "isolate_source"))
+        .collect();
+    // fail2ban's sshd jail bans 13 times on this sample (see aiops-secops' tests).
+    assert_eq!(isolations.len(), 13);
+    assert_eq!(isolations[0].target, "112.95.230.3");
+    // Through the orchestrator: each isolation runs through the engine's guards.
+    let run = |remediation: Option<GuardedRemediation>| {
+        let mut b = IntelligentOps::builder()
+            .source(SeriesSource::new("none", vec![]))
+            .security_log(&log, "OpenSSH");
+        if let Some(r) = remediation {
+            b = b.remediation(r);
+        }
+        let report = rt().block_on(b.build().unwrap().run()).unwrap();
+        report
+            .incidents
+            .iter()
+            .flat_map(|i| i.actions.clone())
+            .filter(|a| a.kind == "isolate_source")
+            .collect::<Vec<_>>()
+    };
+    // Default engine: isolating is a critical changing action and needs an approver; none is set.
+    let blocked = run(None);
+    assert_eq!(blocked.len(), 13);
+    assert!(
+        blocked
+            .iter()
+            .all(|a| a.status == ActionStatus::Blocked && a.reason.contains("approval")),
+        "{blocked:?}"
+    );
+    // With an approver the dry run records what would be done; nothing runs for real.
+    let approved =
+        GuardedRemediation::replay(aiops::remediation::RemediationEngine::builder().approver(
+            std::sync::Arc::new(aiops::remediation::StaticApprover::approve_all()),
+        ))
+        .unwrap();
+    let dry = run(Some(approved));
+    assert_eq!(dry.len(), 13);
+    assert!(
+        dry.iter().all(|a| a.status == ActionStatus::DryRun),
+        "{dry:?}"
+    );
+}
+
+#[test]
+fn policy_compliance_check_scores_the_shipped_manifests() {
+    let c = compliance_check(&[data("manifests")]).unwrap();
+    assert!(c.documents > 0);
+    assert!(c.score > 0.0 && c.score < 100.0, "{}", c.score);
+    assert!(c.by_severity.critical > 0);
+    assert_eq!(
+        c.findings.len(),
+        c.by_severity.critical + c.by_severity.warning + c.by_severity.info
+    );
+    assert!(compliance_check(&[data("no-such-folder")]).is_err());
+}
+
+#[test]
+fn iac_sizes_a_scaling_group_from_a_forecast() {
+    let load = aiops::core::read_nab_csv(data("nab/realKnownCause/nyc_taxi.csv")).unwrap();
+    let plan = capacity_from_forecast(&load, 48, 5_000.0, 0.7).unwrap();
+    let s = &plan.sizing;
+    assert!(
+        s.min_nodes <= s.desired_nodes && s.desired_nodes <= s.max_nodes,
+        "{}",
+        s.to_text()
+    );
+    assert!(s.max_nodes >= 2 && !s.reasoning.is_empty());
+    assert!(
+        capacity_from_forecast(&load, 48, 5_000.0, 0.0).is_err(),
+        "utilisation 0 is rejected"
+    );
+}
+
+#[test]
+fn skills_report_weighs_the_run_incidents() {
+    let mut ops = IntelligentOps::builder()
+        .source(SeriesSource::new("none", vec![]))
+        .security_log(data("logs/OpenSSH_2k.log"), "OpenSSH")
+        .build()
+        .unwrap();
+    let report = rt().block_on(ops.run()).unwrap();
+    let skills = team_skills_report(&report, None).unwrap();
+    let text = skills.to_string();
+    assert!(text.contains("log_threat"), "{text}");
+}
+
+#[test]
+fn rl_bandit_selector_learns_the_runbook_that_works() {
+    use aiops::remediation::{LearningStats, RunbookSelector};
+    let sel = BanditSelector::new(aiops::rl::BanditKind::ThompsonBernoulli, 3);
+    let candidates = ["restart", "scale-out"];
+    let stats = LearningStats::default();
+    let mut picks = [0usize; 2];
+    for round in 0..300 {
+        let i = sel.select("warning/db", &candidates, &stats);
+        picks[i] += 1;
+        // scale-out always works, restart never does.
+        sel.observe("warning/db", candidates[i], i == 1, None);
+        if round == 299 {
+            assert!(i < 2);
+        }
+    }
+    assert!(picks[1] > 250, "{picks:?}");
+}
