@@ -38,8 +38,9 @@ pub struct OpsConfig {
     pub horizon_ms: i64,
     /// Points of history kept per series for forecasting (bounded memory).
     pub history_len: usize,
-    /// Default failure threshold: the operating range seen in the kept
-    /// history, widened on each side by this fraction of its width.
+    /// Default failure threshold: the operating range (1 % to 99 %
+    /// quantiles) of the kept history before the incident's first signal,
+    /// widened on each side by this fraction of its width.
     pub failure_margin: f64,
 }
 
@@ -426,6 +427,23 @@ impl IntelligentOps {
                     self.emit(&mut run.events, &ev).await?;
                     records.push(r);
                 }
+                // An info-level finding also takes the info runbook (record,
+                // notify); warning and critical runbooks (scale, fail over)
+                // are for resources, not for an attacker's address.
+                if inc.severity == aiops_core::Severity::Info {
+                    let runbook = self.remediation.remediate(&inc).await?;
+                    for r in &runbook {
+                        let ev = Event::new(
+                            at,
+                            action_event_kind(r.status),
+                            Some(id),
+                            resource.clone(),
+                            format!("{} {}: {}", r.kind, r.status.as_str(), r.reason),
+                        );
+                        self.emit(&mut run.events, &ev).await?;
+                    }
+                    records.extend(runbook);
+                }
                 let end = inc.end;
                 inc.resolve(end);
                 run.incidents.push(inc);
@@ -665,11 +683,22 @@ impl IntelligentOps {
         let query = match self.thresholds.get(&resource) {
             Some(&(threshold, direction)) => (threshold, direction),
             None => {
-                let lo = finite.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                let mut sorted = finite.clone();
-                sorted.sort_by(f64::total_cmp);
-                let median = sorted[sorted.len() / 2];
+                // The operating range is learned from the history before the
+                // incident's first signal, so the anomaly does not widen it.
+                let start = run.incidents[i].start;
+                let mut before: Vec<f64> = st
+                    .hist_t
+                    .iter()
+                    .zip(&st.hist_v)
+                    .filter(|(t, v)| **t < start && v.is_finite())
+                    .map(|(_, v)| *v)
+                    .collect();
+                if before.len() < 16 {
+                    before = finite.clone();
+                }
+                before.sort_by(f64::total_cmp);
+                let q = |p: f64| before[((before.len() - 1) as f64 * p).round() as usize];
+                let (lo, hi, median) = (q(0.01), q(0.99), q(0.5));
                 let last = finite[finite.len() - 1];
                 let margin = self.config.failure_margin * (hi - lo);
                 if last >= median {
