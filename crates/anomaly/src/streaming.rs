@@ -141,7 +141,13 @@ impl RobustBaseline {
         let p = &self.params;
         let step = if self.n > p.warmup {
             let bound = p.clip * sigma.max(floor);
-            diff.clamp(-bound, bound)
+            // Values near f64::MAX can overflow the state to NaN; never let
+            // that reach `clamp` (which panics on a NaN bound).
+            if bound.is_nan() {
+                0.0
+            } else {
+                diff.clamp(-bound, bound)
+            }
         } else {
             diff
         };

@@ -119,7 +119,7 @@ pub enum Error {
         message: String,
     },
     /// An input file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         /// The path.
         path: PathBuf,

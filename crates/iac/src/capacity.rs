@@ -338,6 +338,19 @@ pub fn size(forecast: &LoadForecast, params: &CapacityParams) -> Result<Sizing> 
         fmt_num(params.per_node_capacity),
         params.target_utilisation
     ));
+    // Node counts are u32: a sizing that needs more is a unit mistake
+    // (capacity in the wrong unit), not a plan; say so instead of saturating.
+    let needed = peak_upper / eff;
+    if !(needed.is_finite() && needed <= f64::from(u32::MAX)) {
+        return Err(Error::InvalidForecast {
+            name: forecast.name.clone(),
+            message: format!(
+                "the highest upper bound {} needs {needed:e} nodes of {} each: check the units of the load and of the per-node capacity",
+                fmt_num(peak_upper),
+                fmt_num(eff)
+            ),
+        });
+    }
     let floor = params.min_nodes_floor.max(1);
     let min_raw = to_u32(nodes_for(trough_lower, eff));
     let mut min_nodes = min_raw.max(floor);

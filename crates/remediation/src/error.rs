@@ -69,7 +69,7 @@ pub enum Error {
         message: String,
     },
     /// A file could not be opened, read or created.
-    #[error("cannot access {path}: {source}")]
+    #[error("cannot access {path}")]
     Io {
         /// The path that failed.
         path: PathBuf,

@@ -74,7 +74,7 @@ pub enum Error {
         predicted: usize,
     },
     /// An input file could not be read or an output written.
-    #[error("cannot access {path}: {source}")]
+    #[error("cannot access {path}")]
     Io {
         /// The path that failed.
         path: PathBuf,

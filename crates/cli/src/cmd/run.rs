@@ -28,6 +28,9 @@ pub(crate) struct Args {
     /// Window for --open-after-points, in hours.
     #[arg(long, default_value_t = 2.0)]
     open_window_hours: f64,
+    /// A single point scored at or above this opens an incident at once (above 1 disables it).
+    #[arg(long, default_value_t = 0.9999)]
+    open_at_once_score: f64,
     /// Hours ahead for the failure probability.
     #[arg(long, default_value_t = 6.0)]
     horizon_hours: f64,
@@ -82,11 +85,18 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         quiet_period_ms: hours_to_ms("quiet-hours", args.quiet_hours)?,
         horizon_ms: hours_to_ms("horizon-hours", args.horizon_hours)?,
         open_after_points: args.open_after_points,
+        open_at_once_score: args.open_at_once_score,
         open_window_ms: hours_to_ms("open-window-hours", args.open_window_hours)?,
         ..OpsConfig::default()
     };
+    // Files are recorded history: the remediation guards (cool-downs, rate
+    // limits) run on the data's time, not the wall clock. Dry run.
+    let remediation = aiops::ops::integrations::GuardedRemediation::replay(
+        aiops::remediation::RemediationEngine::builder(),
+    )?;
     let mut ops = IntelligentOps::builder()
         .source(SeriesSource::new("cli", series))
+        .remediation(remediation)
         .config(config)
         .build()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
