@@ -118,3 +118,19 @@ fn validate_counts_missing_points() {
     assert_eq!(v["series"][0]["missing"], 1);
     assert_eq!(v["series"][0]["points"], 3);
 }
+
+#[test]
+fn validate_skips_unsorted_rows_only_when_asked() {
+    let text =
+        "timestamp,value\n2014-01-01 00:05:00,1\n2014-01-01 00:00:00,2\n2014-01-01 00:10:00,3\n";
+    assert_eq!(aiops(&["validate", "-"], Some(text)).status.code(), Some(2));
+    let out = aiops(&["validate", "--skip-unsorted", "--json", "-"], Some(text));
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["series"][0]["points"], 2);
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("1 row(s) out of time order")
+    );
+}

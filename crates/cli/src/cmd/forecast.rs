@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aiops::core::{SeriesKey, TimeSeries, read_nab_csv_str};
+use aiops::core::TimeSeries;
 use aiops::forecast::{
     Direction, FailureParams, Model, RecommendationPolicy, Seasonality, detect_periods,
     forecast_series, predict_failure, regularize,
@@ -57,16 +57,7 @@ pub(crate) struct Args {
 }
 
 fn load(args: &Args) -> anyhow::Result<TimeSeries> {
-    let text = input::read_to_string(&args.input)?;
-    let name = input::display_name(&args.input);
-    let s = read_nab_csv_str(&name, &text)?;
-    let stem = args
-        .input
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or(name);
-    let (_, ts, v) = s.into_parts();
-    Ok(TimeSeries::new(SeriesKey::new(stem), ts, v)?)
+    input::read_series(&args.input, false)
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {

@@ -26,3 +26,42 @@ pub(crate) fn display_name(path: &Path) -> String {
         path.display().to_string()
     }
 }
+
+/// Reads a `timestamp,value` CSV named on the command line (`-` is stdin)
+/// as one series named after the file stem (`stdin` for `-`). With
+/// `skip_unsorted`, rows out of time order are left out and counted on
+/// stderr; otherwise they are an error that points at the flag.
+pub(crate) fn read_series(
+    path: &Path,
+    skip_unsorted: bool,
+) -> anyhow::Result<aiops::core::TimeSeries> {
+    use aiops::core::{CsvOptions, OrderPolicy, SeriesKey, TimeSeries, read_nab_csv_reader_with};
+
+    let text = read_to_string(path)?;
+    let name = display_name(path);
+    let opts = CsvOptions {
+        order: if skip_unsorted {
+            OrderPolicy::SkipAndReport
+        } else {
+            OrderPolicy::Reject
+        },
+    };
+    let (series, skipped) = read_nab_csv_reader_with(&name, text.as_bytes(), &opts)?;
+    if !skipped.is_empty() {
+        #[allow(clippy::print_stderr, reason = "a CLI reports what it left out")]
+        {
+            eprintln!(
+                "aiops: note: {name}: {} row(s) out of time order left out",
+                skipped.len()
+            );
+        }
+    }
+    let key = if path == Path::new("-") {
+        name
+    } else {
+        path.file_stem()
+            .map_or(name, |s| s.to_string_lossy().into_owned())
+    };
+    let (_, ts, values) = series.into_parts();
+    Ok(TimeSeries::new(SeriesKey::new(key), ts, values)?)
+}

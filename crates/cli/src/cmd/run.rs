@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aiops::core::{CsvOptions, OrderPolicy, SeriesKey, TimeSeries, read_nab_csv_reader_with};
 use aiops::ops::{IntelligentOps, OpsConfig, SeriesSource};
 use anyhow::Context;
 
@@ -47,39 +46,16 @@ fn hours_to_ms(name: &str, h: f64) -> anyhow::Result<i64> {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let opts = CsvOptions {
-        order: if args.skip_unsorted {
-            OrderPolicy::SkipAndReport
-        } else {
-            OrderPolicy::Reject
-        },
-    };
     let mut series = Vec::with_capacity(args.inputs.len());
     for path in &args.inputs {
-        let text = input::read_to_string(path)?;
-        let name = input::display_name(path);
-        let (s, skipped) =
-            read_nab_csv_reader_with(&name, text.as_bytes(), &opts).map_err(|e| {
-                let msg = e.to_string();
-                if msg.contains("must be sorted") || msg.contains("duplicate timestamp") {
-                    anyhow::anyhow!("{msg} (--skip-unsorted leaves such rows out and counts them)")
-                } else {
-                    anyhow::Error::new(e)
-                }
-            })?;
-        if !skipped.is_empty() {
-            eprintln!(
-                "aiops: note: {name}: {} row(s) out of time order left out",
-                skipped.len()
-            );
-        }
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .filter(|_| name != "stdin")
-            .unwrap_or(name);
-        let (_, ts, v) = s.into_parts();
-        series.push(TimeSeries::new(SeriesKey::new(stem), ts, v)?);
+        series.push(input::read_series(path, args.skip_unsorted).map_err(|e| {
+            let msg = format!("{e:#}");
+            if msg.contains("must be sorted") || msg.contains("duplicate timestamp") {
+                anyhow::anyhow!("{msg} (--skip-unsorted leaves such rows out and counts them)")
+            } else {
+                e
+            }
+        })?);
     }
     let config = OpsConfig {
         quiet_period_ms: hours_to_ms("quiet-hours", args.quiet_hours)?,

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aiops::core::{TimeSeries, read_nab_csv_str, read_wide_csv_str};
+use aiops::core::{TimeSeries, read_wide_csv_str};
 
 use super::input;
 
@@ -16,6 +16,9 @@ pub(crate) struct Args {
     /// Read files as wide CSV (one column per series).
     #[arg(long)]
     wide: bool,
+    /// Leave out rows that are not after the previous row and count them (single-series files).
+    #[arg(long)]
+    skip_unsorted: bool,
     /// Print a JSON summary on stdout.
     #[arg(long)]
     json: bool,
@@ -24,18 +27,11 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
     for path in &args.inputs {
-        let text = input::read_to_string(path)?;
         let name = input::display_name(path);
         let series: Vec<TimeSeries> = if args.wide {
-            read_wide_csv_str(&name, &text)?
+            read_wide_csv_str(&name, &input::read_to_string(path)?)?
         } else {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| name.clone());
-            let s = read_nab_csv_str(&name, &text)?;
-            let (_, ts, v) = s.into_parts();
-            vec![TimeSeries::new(aiops::core::SeriesKey::new(stem), ts, v)?]
+            vec![input::read_series(path, args.skip_unsorted)?]
         };
         for s in series {
             rows.push(serde_json::json!({
