@@ -479,6 +479,27 @@ impl LogFormat {
         self
     }
 
+    /// Sets the year assumed for timestamps that carry none (syslog-style
+    /// `Dec 10 06:55:46`; default [`DEFAULT_ASSUMED_YEAR`]). Formats whose
+    /// timestamps have a year are unchanged.
+    ///
+    /// ```
+    /// use aiops_secops::LogFormat;
+    /// let f = LogFormat::builtin("OpenSSH").unwrap().with_assumed_year(2026);
+    /// let rec = f.parse_line(1, b"Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186");
+    /// assert_eq!(rec.timestamp.unwrap().to_string(), "2026-12-10T06:55:46Z");
+    /// ```
+    pub fn with_assumed_year(mut self, year: i32) -> Self {
+        if let Some(TimestampSpec::Chrono {
+            assumed_year: Some(y),
+            ..
+        }) = &mut self.timestamp
+        {
+            *y = year;
+        }
+        self
+    }
+
     /// Sets the recommended miner parameters for this format.
     pub fn with_drain_params(mut self, params: DrainParams) -> Self {
         self.drain = params;

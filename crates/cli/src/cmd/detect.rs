@@ -32,7 +32,7 @@ pub(crate) struct Args {
     /// Seed of the isolation forest.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Output CSV: one score per input row, in input order (empty = missing point).
+    /// Output CSV: one score per input row, in input order (empty = missing point); `-` for stdout.
     #[arg(long)]
     output: PathBuf,
     /// Print a JSON summary on stdout.
@@ -101,10 +101,25 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             "unknown method {other:?}: use ensemble, robust, seasonal, windowed-gaussian, shesd or isolation-forest"
         ),
     };
-    let file = std::fs::File::create(&args.output)
-        .with_context(|| format!("cannot create {}", args.output.display()))?;
-    let mut w = std::io::BufWriter::new(file);
-    let write_err = || format!("cannot write {}", args.output.display());
+    let to_stdout = args.output.as_os_str() == "-";
+    if to_stdout && args.json {
+        bail!("--json and --output - would both write to standard output; give --output a file");
+    }
+    let sink: Box<dyn Write> = if to_stdout {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(
+            std::fs::File::create(&args.output)
+                .with_context(|| format!("cannot create {}", args.output.display()))?,
+        )
+    };
+    let mut w = std::io::BufWriter::new(sink);
+    let out_name = if to_stdout {
+        "standard output".to_string()
+    } else {
+        args.output.display().to_string()
+    };
+    let write_err = || format!("cannot write {out_name}");
     if table.timestamps.is_some() {
         writeln!(w, "timestamp,score").with_context(write_err)?;
     } else {
@@ -132,7 +147,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let threshold = (args.method == "ensemble").then_some(Ensemble::RECOMMENDED_THRESHOLD);
     let above = threshold.map(|th| present.iter().filter(|s| **s >= th).count());
     if args.json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "input": name,
@@ -152,11 +167,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             (Some(th), Some(a)) => format!("; {a} rows >= {th} (recommended threshold)"),
             _ => String::new(),
         };
-        println!(
-            "{name}: {n} rows scored with {} ({missing} missing); max score {max:.4} at row {argmax}{alerts}; wrote {}",
+        let line = format!(
+            "{name}: {n} rows scored with {} ({missing} missing); max score {max:.4} at row {argmax}{alerts}; wrote {out_name}",
             args.method,
-            args.output.display()
         );
+        if to_stdout {
+            // Standard output carries the scores; the summary goes beside them.
+            eprintln!("{line}");
+        } else {
+            outln!("{line}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

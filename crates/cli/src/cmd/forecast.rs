@@ -51,7 +51,8 @@ pub(crate) struct Args {
     /// Which side of the threshold is a failure.
     #[arg(long, value_enum, default_value = "above")]
     direction: Side,
-    /// Print JSON instead of text (threshold mode).
+    /// Print JSON on stdout instead of text or CSV (`{"series","model","points":[{"timestamp","mean","lower","upper"}],..}`
+    /// for a forecast; the probability fields in threshold mode).
     #[arg(long)]
     json: bool,
 }
@@ -92,9 +93,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "model": p.model,
                 "notes": p.notes,
             });
-            println!("{v}");
+            outln!("{v}");
         } else {
-            println!(
+            outln!(
                 "series {}: P(crossing {direction} {threshold} within {} steps of {} s) = {:.3}",
                 series.key(),
                 args.horizon,
@@ -102,19 +103,19 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 p.probability
             );
             match (p.expected_steps, f.expected_at) {
-                (Some(steps), Some(at)) => println!(
+                (Some(steps), Some(at)) => outln!(
                     "expected crossing: in {steps:.1} steps ({:.1} min), at {at}",
                     steps * f.step_millis as f64 / 60_000.0
                 ),
-                _ => println!("expected crossing: none within the horizon"),
+                _ => outln!("expected crossing: none within the horizon"),
             }
             if let Some(k) = p.mean_crossing_steps {
-                println!("mean forecast crosses after {k} steps");
+                outln!("mean forecast crosses after {k} steps");
             }
-            println!("recommendation: {rec}");
-            println!("model: {}", p.model);
+            outln!("recommendation: {rec}");
+            outln!("model: {}", p.model);
             for n in &p.notes {
-                println!("note: {n}");
+                outln!("note: {n}");
             }
         }
         return Ok(ExitCode::SUCCESS);
@@ -146,7 +147,31 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
             );
         }
-        _ => print!("{out}"),
+        _ if args.json => {
+            let points: Vec<_> = f
+                .timestamps
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    serde_json::json!({
+                        "timestamp": t.to_string(),
+                        "mean": fc.mean[i],
+                        "lower": fc.lower[i],
+                        "upper": fc.upper[i],
+                    })
+                })
+                .collect();
+            let v = serde_json::json!({
+                "series": series.key().to_string(),
+                "horizon_steps": args.horizon,
+                "level": args.level,
+                "model": fc.model,
+                "notes": fc.notes,
+                "points": points,
+            });
+            outln!("{v}");
+        }
+        _ => out!("{out}"),
     }
     Ok(ExitCode::SUCCESS)
 }

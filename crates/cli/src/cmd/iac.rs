@@ -65,9 +65,9 @@ fn plan_risk(args: PlanRiskArgs) -> anyhow::Result<ExitCode> {
     let (plan, _info) = read_terraform_plan(&name, &text)?;
     let report = assess(&plan, &RiskPolicy::default());
     if args.json {
-        println!("{}", report.to_json());
+        outln!("{}", report.to_json());
     } else {
-        print!("{}", report.to_text());
+        out!("{}", report.to_text());
     }
     Ok(if report.has_protected_destroy() {
         ExitCode::from(1)
@@ -83,9 +83,9 @@ fn capacity(args: CapacityArgs) -> anyhow::Result<ExitCode> {
     let params = CapacityParams::new(args.per_node, args.target_utilisation);
     let cp = plan_capacity(&forecast, &params, &ScalingGroup::default(), &State::new())?;
     if args.json {
-        println!("{}", cp.to_json());
+        outln!("{}", cp.to_json());
     } else {
-        print!("{}", cp.to_text());
+        out!("{}", cp.to_text());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -28,6 +28,9 @@ enum LogsCommand {
         format: String,
         /// Log file; `-` for stdin.
         file: PathBuf,
+        /// Year for timestamps that carry none (syslog-style `Dec 10 06:55:46`).
+        #[arg(long, default_value_t = aiops::secops::DEFAULT_ASSUMED_YEAR)]
+        year: i32,
     },
     /// Print bans (fail2ban sshd jail), scans, Sigma matches and log anomalies.
     Threats {
@@ -42,11 +45,14 @@ enum LogsCommand {
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// Year for timestamps that carry none (syslog-style `Dec 10 06:55:46`).
+        #[arg(long, default_value_t = aiops::secops::DEFAULT_ASSUMED_YEAR)]
+        year: i32,
     },
 }
 
-fn read_mined(format: &str, file: &Path) -> anyhow::Result<MinedLog> {
-    let format = LogFormat::builtin(format)?;
+fn read_mined(format: &str, file: &Path, year: i32) -> anyhow::Result<MinedLog> {
+    let format = LogFormat::builtin(format)?.with_assumed_year(year);
     let bytes = if file == Path::new("-") {
         let mut b = Vec::new();
         std::io::stdin()
@@ -56,7 +62,26 @@ fn read_mined(format: &str, file: &Path) -> anyhow::Result<MinedLog> {
     } else {
         std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?
     };
-    Ok(mine(&format, format.parse_bytes(&bytes))?)
+    let mined = mine(&format, format.parse_bytes(&bytes))?;
+    let s = mined.log.stats;
+    let name = input::display_name(file);
+    if s.lines == 0 {
+        anyhow::bail!("{name}: no log lines");
+    }
+    if s.unmatched == s.lines {
+        anyhow::bail!(
+            "{name}: none of the {} lines matches the `{}` header format (is --format right?)",
+            s.lines,
+            format.name()
+        );
+    }
+    if s.unmatched + s.lossy + s.truncated > 0 {
+        eprintln!(
+            "aiops: {name}: {} lines, {} unmatched (kept), {} invalid UTF-8 (kept lossily), {} longer than 1 MiB (truncated for mining)",
+            s.lines, s.unmatched, s.lossy, s.truncated
+        );
+    }
+    Ok(mined)
 }
 
 fn threat_json(t: &Threat) -> serde_json::Value {
@@ -75,23 +100,12 @@ fn threat_json(t: &Threat) -> serde_json::Value {
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
-        LogsCommand::Parse { format, file } => {
-            let mined = read_mined(&format, &file)?;
+        LogsCommand::Parse { format, file, year } => {
+            let mined = read_mined(&format, &file, year)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             write_structured_csv(&mut out, &mined)?;
             out.flush()?;
-            let s = mined.log.stats;
-            if s.unmatched + s.lossy + s.truncated > 0 {
-                eprintln!(
-                    "aiops: {}: {} lines, {} unmatched (kept), {} invalid UTF-8 (kept lossily), {} longer than 1 MiB (truncated for mining)",
-                    input::display_name(&file),
-                    s.lines,
-                    s.unmatched,
-                    s.lossy,
-                    s.truncated
-                );
-            }
             Ok(ExitCode::SUCCESS)
         }
         LogsCommand::Threats {
@@ -99,8 +113,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             rules,
             file,
             json,
+            year,
         } => {
-            let mined = read_mined(&format, &file)?;
+            let mined = read_mined(&format, &file, year)?;
             let rules = match &rules {
                 Some(d) => load_rules_dir(d)?,
                 None => Vec::new(),
@@ -138,15 +153,18 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                     "sigma": sigma.iter().map(|t| threat_json(t)).collect::<Vec<_>>(),
                     "anomalies": anomalies.iter().map(|t| threat_json(t)).collect::<Vec<_>>(),
                 });
-                println!("{v}");
+                outln!("{v}");
             } else {
-                println!("bans ({}):", report.bans.len());
-                println!(
+                outln!("bans ({}):", report.bans.len());
+                outln!(
                     "  {:<40} {:<24} {:<24} {:>8}",
-                    "address", "start", "end", "failures"
+                    "address",
+                    "start",
+                    "end",
+                    "failures"
                 );
                 for b in &report.bans {
-                    println!(
+                    outln!(
                         "  {:<40} {:<24} {:<24} {:>8}",
                         b.address.to_string(),
                         b.start.to_string(),
@@ -159,9 +177,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                     ("sigma matches", &sigma),
                     ("log anomalies", &anomalies),
                 ] {
-                    println!("{title} ({}):", list.len());
+                    outln!("{title} ({}):", list.len());
                     for t in list.iter() {
-                        println!("  [{}] {}", t.severity, t.summary);
+                        outln!("  [{}] {}", t.severity, t.summary);
                     }
                 }
             }

@@ -80,17 +80,20 @@ fn load(paths: &[PathBuf]) -> anyhow::Result<Vec<Document>> {
     Ok(docs)
 }
 
-fn print_table(report: &Report) {
-    println!(
+fn print_table(report: &Report) -> anyhow::Result<()> {
+    outln!(
         "{:<9} {:<26} {:<44} {:<28} MESSAGE",
-        "SEVERITY", "POLICY", "RESOURCE", "LOCATION"
+        "SEVERITY",
+        "POLICY",
+        "RESOURCE",
+        "LOCATION"
     );
     let mut findings: Vec<_> = report.findings.iter().collect();
     findings.sort_by_key(|f| std::cmp::Reverse(f.violation.severity));
     for f in findings {
         let loc = format!("{}:{}", f.resource.source.name, f.resource.source.line);
         let fix = if f.fixable { " [fixable]" } else { "" };
-        println!(
+        outln!(
             "{:<9} {:<26} {:<44} {:<28} {} (at {}){fix}",
             f.violation.severity.as_str(),
             f.violation.policy_id,
@@ -104,7 +107,7 @@ fn print_table(report: &Report) {
             },
         );
     }
-    println!(
+    outln!(
         "\n{} resources, {} findings (critical {}, warning {}, info {}), compliance score {:.1}/100",
         report.resources.len(),
         report.counts.total(),
@@ -113,6 +116,7 @@ fn print_table(report: &Report) {
         report.counts.info,
         report.score
     );
+    Ok(())
 }
 
 fn check(
@@ -127,6 +131,11 @@ fn check(
     }
     let set = PolicySet::native();
     let docs = load(paths)?;
+    if docs.is_empty() {
+        // A score of 100 over nothing would read as "compliant".
+        let names: Vec<String> = paths.iter().map(|p| input::display_name(p)).collect();
+        anyhow::bail!("no resources found in {}", names.join(", "));
+    }
     let report = set.evaluate(&docs)?;
     let mut out = serde_json::json!({ "report": &report });
     let mut final_report = report.clone();
@@ -136,16 +145,16 @@ fn check(
             if !json {
                 for f in &files {
                     for d in &f.documents {
-                        println!(
+                        outln!(
                             "--- {} ({}:{})",
                             d.resource,
                             f.path.display(),
                             d.resource.source.line
                         );
-                        println!("{}", serde_json::to_string_pretty(&d.patch)?);
+                        outln!("{}", serde_json::to_string_pretty(&d.patch)?);
                     }
                 }
-                println!(
+                outln!(
                     "dry run: {} files would change; nothing written\n",
                     files.len()
                 );
@@ -156,7 +165,7 @@ fn check(
                     .with_context(|| format!("cannot write fixed {}", f.path.display()))?;
                 if !json {
                     let n: usize = f.documents.iter().map(|d| d.fixed.len()).sum();
-                    println!("fixed {n} findings in {}", f.path.display());
+                    outln!("fixed {n} findings in {}", f.path.display());
                 }
             }
             // Re-check what is on disk now.
@@ -166,12 +175,12 @@ fn check(
         out["fixes"] = serde_json::to_value(&files)?;
     }
     if json {
-        println!("{}", serde_json::to_string(&out)?);
+        outln!("{}", serde_json::to_string(&out)?);
     } else {
         if fix && !dry_run {
-            println!("before fix: compliance score {:.1}/100\n", report.score);
+            outln!("before fix: compliance score {:.1}/100\n", report.score);
         }
-        print_table(&final_report);
+        print_table(&final_report)?;
     }
     Ok(if final_report.has_findings_at_or_above(fail_on) {
         ExitCode::from(1)
@@ -192,18 +201,18 @@ fn verify(paths: &[PathBuf], json: bool) -> anyhow::Result<ExitCode> {
             let r = aiops::policy::run_suite(&s)?;
             all_pass &= r.passed();
             if !json {
-                print!("{}", r.render());
+                out!("{}", r.render());
             }
             results.push(r);
         }
     }
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({ "passed": all_pass, "suites": results })
         );
     } else {
-        println!("{}", if all_pass { "PASS" } else { "FAIL" });
+        outln!("{}", if all_pass { "PASS" } else { "FAIL" });
     }
     Ok(if all_pass {
         ExitCode::SUCCESS

@@ -64,14 +64,20 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 })
                 .collect(),
         };
-        println!("{}", serde_json::to_string(&out)?);
+        outln!("{}", serde_json::to_string(&out)?);
     } else {
-        println!(
+        outln!(
             "{:>4}  {:<32} {:>8} {:>8} {:>8}  {:<20} {:<20}",
-            "rank", "service", "score", "anomaly", "z", "metric", "onset"
+            "rank",
+            "service",
+            "score",
+            "anomaly",
+            "z",
+            "metric",
+            "onset"
         );
         for (i, r) in ranking.iter().enumerate() {
-            println!(
+            outln!(
                 "{:>4}  {:<32} {:>8.4} {:>8.3} {:>8.1}  {:<20} {:<20}",
                 i + 1,
                 r.service,

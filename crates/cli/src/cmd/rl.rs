@@ -73,37 +73,44 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         &training,
     )?;
     if args.json {
-        println!(
+        outln!(
             "{{\"hpa\":{},\"agent\":{}}}",
             to_json(&c.hpa)?,
             to_json(&c.agent)?
         );
     } else {
-        println!(
+        outln!(
             "evaluation trace: {} (trained on: {})",
             c.eval_trace,
             c.train_traces.join(", ")
         );
-        println!(
+        outln!(
             "{:<12} {:>22} {:>14} {:>16}",
-            "controller", "SLO violation (min)", "replica-hours", "scaling actions"
+            "controller",
+            "SLO violation (min)",
+            "replica-hours",
+            "scaling actions"
         );
         for (name, m) in [("hpa", &c.hpa), ("agent", &c.agent)] {
-            println!(
+            outln!(
                 "{:<12} {:>22.1} {:>14.1} {:>16}",
-                name, m.slo_violation_minutes, m.replica_hours, m.scaling_actions
+                name,
+                m.slo_violation_minutes,
+                m.replica_hours,
+                m.scaling_actions
             );
         }
-        println!(
+        outln!(
             "{:<12} {:>+22.1} {:>+14.1} {:>+16}",
             "agent - hpa",
             c.agent.slo_violation_minutes - c.hpa.slo_violation_minutes,
             c.agent.replica_hours - c.hpa.replica_hours,
             c.agent.scaling_actions as i64 - c.hpa.scaling_actions as i64
         );
-        println!(
+        outln!(
             "safety shield vetoed {} of {} agent decisions",
-            c.agent.vetoes, c.agent.steps
+            c.agent.vetoes,
+            c.agent.steps
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -57,6 +57,17 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         })?);
     }
+    // Two inputs with the same series name would interleave into one series.
+    for (j, b) in series.iter().enumerate() {
+        if let Some(i) = series[..j].iter().position(|a| a.key() == b.key()) {
+            anyhow::bail!(
+                "{} and {} both give series `{}`: each input must be a different series",
+                input::display_name(&args.inputs[i]),
+                input::display_name(&args.inputs[j]),
+                b.key()
+            );
+        }
+    }
     let config = OpsConfig {
         quiet_period_ms: hours_to_ms("quiet-hours", args.quiet_hours)?,
         horizon_ms: hours_to_ms("horizon-hours", args.horizon_hours)?,
@@ -81,11 +92,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let report = runtime.block_on(ops.run())?;
     if args.json {
-        println!("{}", report.to_json()?);
+        outln!("{}", report.to_json()?);
     } else {
-        print!("{}", report.timeline());
-        println!();
-        print!("{}", report.summary_table());
+        out!("{}", report.timeline());
+        outln!();
+        out!("{}", report.summary_table());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -28,7 +28,9 @@ enum SkillsCommand {
 /// Arguments of `aiops skills plan`.
 #[derive(Debug, clap::Args)]
 struct PlanArgs {
-    /// Team YAML file (roles, members, evidence); `-` for stdin.
+    /// Team YAML file (roles, members, evidence); `-` for stdin. Schema by
+    /// example: crates/skills/tests/data/team.yaml in the repository
+    /// (`aiops::skills::EXAMPLE_TEAM_YAML`).
     team: PathBuf,
     /// Skill taxonomy YAML (default: the built-in DevOps/SRE taxonomy).
     #[arg(long, value_name = "FILE")]
@@ -83,17 +85,8 @@ fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
     } else {
         report.to_string()
     };
-    write_stdout(&text)?;
+    out!("{text}");
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes to stdout; a closed pipe (`| head`) is not an error.
-fn write_stdout(text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
 }
 
 fn bkt_fit(args: BktFitArgs) -> anyhow::Result<ExitCode> {
@@ -118,9 +111,9 @@ fn bkt_fit(args: BktFitArgs) -> anyhow::Result<ExitCode> {
                 )
             })
             .collect();
-        println!("{}", serde_json::json!({ "skills": skills }));
+        outln!("{}", serde_json::json!({ "skills": skills }));
     } else {
-        println!(
+        outln!(
             "{:<28} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6} {:>14}",
             "skill",
             "p_init",
@@ -133,7 +126,7 @@ fn bkt_fit(args: BktFitArgs) -> anyhow::Result<ExitCode> {
             "log-lik"
         );
         for (skill, f) in &fits {
-            println!(
+            outln!(
                 "{:<28} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>9} {:>9} {:>6} {:>14.2}",
                 skill,
                 f.params.p_init,

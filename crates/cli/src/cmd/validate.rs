@@ -47,14 +47,20 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     }
     if args.json {
-        println!("{}", serde_json::json!({ "series": rows }));
+        outln!("{}", serde_json::json!({ "series": rows }));
     } else {
-        println!(
+        outln!(
             "{:<48} {:>8} {:>8} {:>6} {:>8}  {:<20}  {:<20}",
-            "series", "points", "missing", "gaps", "step(s)", "start", "end"
+            "series",
+            "points",
+            "missing",
+            "gaps",
+            "step(s)",
+            "start",
+            "end"
         );
         for r in &rows {
-            println!(
+            outln!(
                 "{:<48} {:>8} {:>8} {:>6} {:>8}  {:<20}  {:<20}",
                 r["series"].as_str().unwrap_or(""),
                 r["points"].to_string(),

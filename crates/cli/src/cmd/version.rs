@@ -17,10 +17,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             "version": env!("CARGO_PKG_VERSION"),
             "crates": crates,
         });
-        println!("{v}");
+        outln!("{v}");
     } else {
-        println!("aiops {}", env!("CARGO_PKG_VERSION"));
-        println!("crates: {}", crates.join(", "));
+        outln!("aiops {}", env!("CARGO_PKG_VERSION"));
+        outln!("crates: {}", crates.join(", "));
     }
     Ok(ExitCode::SUCCESS)
 }
