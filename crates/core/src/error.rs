@@ -75,6 +75,19 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+    /// A CSV row's timestamp is not after the previous row's (a duplicate or
+    /// a step back in time) under [`crate::OrderPolicy::Reject`].
+    #[error("{source_name}:{line}:1: {}", order_message(*.timestamp, *.previous))]
+    OutOfOrder {
+        /// File path or name of the input.
+        source_name: String,
+        /// 1-based line number of the offending row.
+        line: u64,
+        /// The row's timestamp.
+        timestamp: crate::Timestamp,
+        /// The previous kept row's timestamp.
+        previous: crate::Timestamp,
+    },
     /// An input file could not be opened or read.
     #[error("cannot read {path}")]
     Io {
@@ -88,3 +101,13 @@ pub enum Error {
 
 /// Result alias with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn order_message(timestamp: crate::Timestamp, previous: crate::Timestamp) -> String {
+    if timestamp == previous {
+        format!("duplicate timestamp {timestamp}")
+    } else {
+        format!(
+            "timestamp {timestamp} is before the previous row's {previous}; rows must be sorted"
+        )
+    }
+}

@@ -200,21 +200,13 @@ fn read_table<R: Read>(source: &str, reader: R, opts: &CsvOptions) -> Result<Tab
                 });
                 continue;
             }
-            if ts == p {
-                return Err(csv_err(
-                    source,
+            if ts <= p {
+                return Err(Error::OutOfOrder {
+                    source_name: source.to_owned(),
                     line,
-                    1,
-                    format!("duplicate timestamp {ts}"),
-                ));
-            }
-            if ts < p {
-                return Err(csv_err(
-                    source,
-                    line,
-                    1,
-                    format!("timestamp {ts} is before the previous row's {p}; rows must be sorted"),
-                ));
+                    timestamp: ts,
+                    previous: p,
+                });
             }
         }
         prev = Some(ts);
@@ -360,6 +352,7 @@ mod tests {
                 message,
                 ..
             }) => (line, column, message),
+            Err(e @ Error::OutOfOrder { line, .. }) => (line, 1, e.to_string()),
             other => panic!("expected a CSV error, got {other:?}"),
         }
     }

@@ -51,6 +51,10 @@ pub(crate) struct Args {
     /// Which side of the threshold is a failure.
     #[arg(long, value_enum, default_value = "above")]
     direction: Side,
+    /// Leave out rows that are not after the previous row (duplicates, steps
+    /// back in time) and count them on stderr, instead of failing.
+    #[arg(long)]
+    skip_unsorted: bool,
     /// Print JSON on stdout instead of text or CSV (`{"series","model","points":[{"timestamp","mean","lower","upper"}],..}`
     /// for a forecast; the probability fields in threshold mode).
     #[arg(long)]
@@ -58,7 +62,7 @@ pub(crate) struct Args {
 }
 
 fn load(args: &Args) -> anyhow::Result<TimeSeries> {
-    input::read_series(&args.input, false)
+    input::read_series(&args.input, args.skip_unsorted)
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {

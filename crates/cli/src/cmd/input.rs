@@ -46,7 +46,13 @@ pub(crate) fn read_series(
             OrderPolicy::Reject
         },
     };
-    let (series, skipped) = read_nab_csv_reader_with(&name, text.as_bytes(), &opts)?;
+    let (series, skipped) =
+        read_nab_csv_reader_with(&name, text.as_bytes(), &opts).map_err(|e| match e {
+            aiops::core::Error::OutOfOrder { .. } => {
+                anyhow::anyhow!("{e} (--skip-unsorted leaves such rows out and counts them)")
+            }
+            other => other.into(),
+        })?;
     if !skipped.is_empty() {
         #[allow(clippy::print_stderr, reason = "a CLI reports what it left out")]
         {

@@ -48,14 +48,7 @@ fn hours_to_ms(name: &str, h: f64) -> anyhow::Result<i64> {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut series = Vec::with_capacity(args.inputs.len());
     for path in &args.inputs {
-        series.push(input::read_series(path, args.skip_unsorted).map_err(|e| {
-            let msg = format!("{e:#}");
-            if msg.contains("must be sorted") || msg.contains("duplicate timestamp") {
-                anyhow::anyhow!("{msg} (--skip-unsorted leaves such rows out and counts them)")
-            } else {
-                e
-            }
-        })?);
+        series.push(input::read_series(path, args.skip_unsorted)?);
     }
     // Two inputs with the same series name would interleave into one series.
     for (j, b) in series.iter().enumerate() {
