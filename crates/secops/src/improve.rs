@@ -43,7 +43,14 @@ pub(crate) fn tune_params(system: &str, params: DrainParams) -> DrainParams {
 pub(crate) fn normalised_tokens<'a>(masked: &'a str, arena: &'a mut String) -> Vec<&'a str> {
     let mut tokens: Vec<&'a str> = Vec::with_capacity(32);
     let mut keyed: Vec<(usize, usize, usize)> = Vec::new();
-    for t in masked.split_whitespace() {
+    // ASCII text (nearly every log line) splits on ASCII whitespace without
+    // decoding UTF-8; other text keeps Unicode whitespace semantics.
+    let split: &mut dyn Iterator<Item = &'a str> = if masked.is_ascii() {
+        &mut masked.split_ascii_whitespace()
+    } else {
+        &mut masked.split_whitespace()
+    };
+    for t in split {
         match normalise_token(t) {
             None => tokens.push(t),
             Some(Replacement::Wildcard) => tokens.push(WILDCARD),
@@ -72,6 +79,28 @@ enum Replacement {
     KeyWildcard(usize, usize),
 }
 
+/// [`BYTE_CLASS`] bit: a hex digit, `-`, `.`, `:` or `_` (id-like).
+const ID_LIKE: u8 = 1;
+/// [`BYTE_CLASS`] bit: `=` or `:` (key/value separator).
+const SEPARATOR: u8 = 2;
+
+/// Class bits of every byte, so the token scan does one table load per byte.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_hexdigit() || matches!(b, b'-' | b'.' | b':' | b'_') {
+            t[c] |= ID_LIKE;
+        }
+        if matches!(b, b'=' | b':') {
+            t[c] |= SEPARATOR;
+        }
+        c += 1;
+    }
+    t
+};
+
 fn normalise_token(t: &str) -> Option<Replacement> {
     let b = t.as_bytes();
     if t == WILDCARD || b.is_empty() {
@@ -94,7 +123,9 @@ fn normalise_token(t: &str) -> Option<Replacement> {
     {
         return Some(Replacement::Wildcard);
     }
-    // One pass: wildcards inside the token, id-like rest, first `=`/`:`.
+    // One pass while the token is id-like: wildcards inside it and the first
+    // `=`/`:`; once a byte is not id-like, wildcards no longer matter and only
+    // the first separator is looked for.
     let mut i = 0;
     let mut wild = false;
     let mut idlike = true;
@@ -106,13 +137,21 @@ fn normalise_token(t: &str) -> Option<Replacement> {
             i += WILDCARD.len();
             continue;
         }
-        if !(c.is_ascii_hexdigit() || matches!(c, b'-' | b'.' | b':' | b'_')) {
-            idlike = false;
-        }
-        if sep.is_none() && (c == b'=' || c == b':') {
+        let class = BYTE_CLASS[usize::from(c)];
+        if sep.is_none() && class & SEPARATOR != 0 {
             sep = Some(i);
         }
+        if class & ID_LIKE == 0 {
+            idlike = false;
+            break;
+        }
         i += 1;
+    }
+    if sep.is_none() && i < b.len() {
+        sep = b[i..]
+            .iter()
+            .position(|&c| c == b'=' || c == b':')
+            .map(|p| p + i);
     }
     if wild && idlike {
         return Some(Replacement::Wildcard);

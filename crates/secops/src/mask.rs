@@ -28,6 +28,24 @@ enum Native {
     DottedName,
 }
 
+/// `[\w-]` on ASCII: a letter, digit, `_` or `-`.
+#[inline(always)]
+fn is_word_byte(c: u8) -> bool {
+    WORD_BYTE[usize::from(c)]
+}
+
+/// [`is_word_byte`] as a table: one load per byte in the hot scan.
+static WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        c += 1;
+    }
+    t
+};
+
 impl Native {
     fn recognise(pattern: &str) -> Option<Self> {
         match pattern {
@@ -42,30 +60,34 @@ impl Native {
     /// first position where a match could still start (no match starts in between:
     /// a later start inside the same structure sees the same structure or less of it).
     fn match_at(self, b: &[u8], i: usize) -> std::result::Result<usize, usize> {
-        let run = |mut j: usize, f: fn(u8) -> bool| {
+        /// Length of the run of bytes from `j` that satisfy `f` (generic, so the
+        /// predicate is inlined into the loop).
+        #[inline(always)]
+        fn run_of(b: &[u8], mut j: usize, f: impl Fn(u8) -> bool) -> usize {
             let s = j;
             while j < b.len() && f(b[j]) {
                 j += 1;
             }
             j - s
-        };
+        }
+        let digits = |j: usize| run_of(b, j, |c| c.is_ascii_digit());
         match self {
             Native::Ipv4 { port } => {
                 let mut j = i;
                 for _ in 0..3 {
-                    let n = run(j, |c| c.is_ascii_digit());
+                    let n = digits(j);
                     if n == 0 || b.get(j + n) != Some(&b'.') {
                         return Err((j + n).max(i + 1));
                     }
                     j += n + 1;
                 }
-                let n = run(j, |c| c.is_ascii_digit());
+                let n = digits(j);
                 if n == 0 {
                     return Err(j);
                 }
                 j += n;
                 if port && b.get(j) == Some(&b':') {
-                    let p = run(j + 1, |c| c.is_ascii_digit());
+                    let p = digits(j + 1);
                     if p > 0 {
                         j += 1 + p;
                     }
@@ -73,12 +95,11 @@ impl Native {
                 Ok(j - i)
             }
             Native::DottedName => {
-                let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
                 let mut j = i;
                 let mut runs = 0;
                 let mut end = i;
                 loop {
-                    let n = run(j, word);
+                    let n = run_of(b, j, is_word_byte);
                     if n == 0 {
                         break;
                     }
@@ -104,7 +125,7 @@ impl Native {
     fn can_start(self, b: &[u8], i: usize) -> bool {
         match self {
             Native::Ipv4 { .. } => b[i].is_ascii_digit(),
-            Native::DottedName => b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'-',
+            Native::DottedName => is_word_byte(b[i]),
         }
     }
 
