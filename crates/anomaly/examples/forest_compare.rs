@@ -90,7 +90,9 @@ fn timing() {
     let normal = rand_distr_normal(&mut rng, 8_000_000);
     let big = Array2::from_shape_vec((1_000_000, 8), normal).unwrap();
     let mut times = Vec::new();
+    let mut cpus = Vec::new();
     for rep in 0..3 {
+        let c0 = thread_cpu_secs();
         let t0 = Instant::now();
         let f = IsolationForest::new(IsolationForestParams {
             seed: rep,
@@ -102,16 +104,32 @@ fn timing() {
         let s = f.score(big.view()).unwrap();
         std::hint::black_box(s);
         times.push(t0.elapsed().as_secs_f64());
+        cpus.push(thread_cpu_secs() - c0);
     }
     let best = times.iter().cloned().fold(f64::INFINITY, f64::min);
+    let best_cpu = cpus.iter().cloned().fold(f64::INFINITY, f64::min);
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
-        "aiops fit+score 1,000,000 x 8 (parallel feature {}): best {best:.3} s, runs {times:.3?}",
+        "aiops fit+score 1,000,000 x 8 (parallel feature {}): best {best:.3} s, runs {times:.3?}; thread CPU best {best_cpu:.3} s, runs {cpus:.3?}; loadavg {}",
         if cfg!(feature = "parallel") {
             "on"
         } else {
             "off"
-        }
+        },
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
+}
+
+/// CPU time of the calling thread in seconds (Linux `/proc/thread-self/schedstat`,
+/// nanoseconds on the CPU); NaN elsewhere.
+fn thread_cpu_secs() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |ns| ns / 1e9)
 }
 
 /// Standard normal values by Box–Muller.

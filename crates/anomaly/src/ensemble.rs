@@ -3,6 +3,8 @@
 use aiops_core::{AnomalyScore, Timestamp};
 
 use crate::error::{Error, Result};
+use crate::knn::{KnnConformity, KnnParams};
+use crate::periodic::{PeriodicBaseline, PeriodicParams};
 use crate::streaming::{
     RobustBaseline, RobustParams, SeasonalBaseline, SeasonalParams, StreamingDetector,
     WindowedGaussian, WindowedGaussianParams,
@@ -38,6 +40,28 @@ pub struct EnsembleParams {
     pub novelty: f64,
     /// Per-point decay factor of the running peak of the short-term raw score, in (0, 1].
     pub peak_decay: f64,
+    /// The per-phase baseline of the period augurs' periodogram finds in the
+    /// first points of the series.
+    pub periodic: PeriodicParams,
+    /// Once a period is found, the deviation from its phase slot times this
+    /// weight caps `z` like the hour-of-week cap (0 disables), in [0, 100].
+    pub periodic_cap: f64,
+    /// Once a period is found, the deviation from its phase slot times this
+    /// weight is also evidence on its own (0 disables), in [0, 100].
+    pub periodic_boost: f64,
+    /// Smoothing factor of a short-term average of the values whose distance
+    /// from the slow level (in standard errors) is level-shift evidence, (0, 1].
+    pub shift_alpha: f64,
+    /// Weight of the level-shift evidence (0 disables), in [0, 100].
+    pub shift_weight: f64,
+    /// The k-NN non-conformity of the latest window.
+    pub knn: KnnParams,
+    /// Weight of the k-NN evidence `sqrt(non-conformity / its mean)`
+    /// (0 disables and skips the computation), in [0, 100].
+    pub knn_weight: f64,
+    /// Whether the k-NN evidence comes after the seasonal caps (true) or
+    /// is capped by them like the level deviations (false).
+    pub knn_uncapped: bool,
 }
 
 impl Default for EnsembleParams {
@@ -59,6 +83,14 @@ impl Default for EnsembleParams {
             refractory: 150,
             novelty: 0.8,
             peak_decay: 0.999,
+            periodic: PeriodicParams::default(),
+            periodic_cap: 0.5,
+            periodic_boost: 1.0,
+            shift_alpha: 0.1,
+            shift_weight: 0.0,
+            knn: KnnParams::default(),
+            knn_weight: 0.0,
+            knn_uncapped: false,
         }
     }
 }
@@ -69,6 +101,18 @@ impl EnsembleParams {
         self.slow.check()?;
         self.seasonal.check()?;
         self.window.check()?;
+        self.periodic.check()?;
+        self.knn.check()?;
+        for (name, v) in [
+            ("periodic_cap", self.periodic_cap),
+            ("periodic_boost", self.periodic_boost),
+            ("shift_weight", self.shift_weight),
+            ("knn_weight", self.knn_weight),
+        ] {
+            if !(0.0..=100.0).contains(&v) {
+                return Err(Error::param(name, v, "must be in [0, 100]"));
+            }
+        }
         if !(0.0..=1.0).contains(&self.seasonal_weight) {
             return Err(Error::param(
                 "seasonal_weight",
@@ -79,6 +123,7 @@ impl EnsembleParams {
         for (name, v) in [
             ("short_alpha", self.short_alpha),
             ("long_alpha", self.long_alpha),
+            ("shift_alpha", self.shift_alpha),
         ] {
             if !(v > 0.0 && v <= 1.0) {
                 return Err(Error::param(name, v, "must be in (0, 1]"));
@@ -110,8 +155,12 @@ impl EnsembleParams {
 /// Per point it measures the deviation `z` of the value from a slow robust
 /// baseline and from a windowed Gaussian, takes the larger, and caps it by the
 /// (weighted) deviation from the hour-of-week seasonal baseline once that is
-/// trained, so a value that is usual for its hour of the week is not flagged;
-/// the raw score is `log(1 + z)`. It then compares a short-term average of raw scores with their
+/// trained, so a value that is usual for its hour of the week is not flagged.
+/// When augurs' periodogram finds a season in the first 600 points
+/// ([`PeriodicBaseline`]), the deviation from that period's phase slot also
+/// caps `z` (weighted by `periodic_cap`) and is evidence on its own (weighted
+/// by `periodic_boost`), so a missing daily peak is flagged even inside the
+/// usual range. The raw score is `log(1 + z)`. It then compares a short-term average of raw scores with their
 /// long-term distribution (an anomaly likelihood, as in Numenta's detector);
 /// and maps that to [0, 1] with the Gaussian CDF. A score can reach
 /// `alert_level` only when the short-term raw score is at least `novelty`
@@ -121,7 +170,8 @@ impl EnsembleParams {
 /// single anomaly raises a single alert.
 ///
 /// A missing point (NaN or infinite) returns `None` and leaves the state
-/// unchanged. State: under 5 KiB per series ([`StreamingDetector::state_bytes`]).
+/// unchanged. State: under 9 KiB per series ([`StreamingDetector::state_bytes`],
+/// which counts the periodic part at its bound).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Ensemble {
@@ -129,6 +179,9 @@ pub struct Ensemble {
     slow: RobustBaseline,
     seasonal: SeasonalBaseline,
     window: WindowedGaussian,
+    periodic: PeriodicBaseline,
+    knn: Option<KnnConformity>,
+    shift: f64,
     short: f64,
     long_mean: f64,
     long_var: f64,
@@ -150,6 +203,13 @@ impl Ensemble {
             slow: RobustBaseline::new(p.slow)?,
             seasonal: SeasonalBaseline::new(p.seasonal)?,
             window: WindowedGaussian::new(p.window)?,
+            periodic: PeriodicBaseline::new(p.periodic)?,
+            knn: if p.knn_weight > 0.0 {
+                Some(KnnConformity::new(p.knn)?)
+            } else {
+                None
+            },
+            shift: 0.0,
             short: 0.0,
             long_mean: 0.0,
             long_var: 0.0,
@@ -171,6 +231,33 @@ impl Ensemble {
             return None;
         }
         let p = &self.params;
+        // Level-shift evidence: a short average of the values against the
+        // slow level, in standard errors of that average.
+        let z_shift = if p.shift_weight > 0.0 {
+            let (level, sigma) = (self.slow.level(), self.slow.sigma());
+            if self.n == 0 {
+                self.shift = x;
+            } else {
+                self.shift += p.shift_alpha * (x - self.shift);
+            }
+            let se = sigma * (p.shift_alpha / (2.0 - p.shift_alpha)).sqrt();
+            if self.n > p.slow.warmup {
+                (self.shift - level).abs() / se.max(1e-9 * (1.0 + level.abs())) * p.shift_weight
+            } else {
+                0.0
+            }
+        } else {
+            0.0
+        };
+        let z_per = if p.periodic_cap > 0.0 || p.periodic_boost > 0.0 {
+            self.periodic.z_update(x)
+        } else {
+            None
+        };
+        let z_knn = match &mut self.knn {
+            Some(k) => k.update(x).map_or(0.0, |r| r.sqrt() * p.knn_weight),
+            None => 0.0,
+        };
         let z_slow = self.slow.z_update(x);
         let z_win = self.window.z_update(x);
         let z_sea = self.seasonal.z_update(t, x);
@@ -181,7 +268,31 @@ impl Ensemble {
             Some(z) if z > 0.0 => z * p.seasonal_weight,
             _ => f64::MAX,
         };
-        let z = z_slow.max(z_win).min(seasonal_cap).min(1e6);
+        let (periodic_cap, periodic_boost) = match z_per {
+            Some(z) => (
+                if p.periodic_cap > 0.0 && z > 0.0 {
+                    z * p.periodic_cap
+                } else {
+                    f64::MAX
+                },
+                z * p.periodic_boost,
+            ),
+            None => (f64::MAX, 0.0),
+        };
+        let (knn_capped, knn_uncapped) = if p.knn_uncapped {
+            (0.0, z_knn)
+        } else {
+            (z_knn, 0.0)
+        };
+        let z = z_slow
+            .max(z_win)
+            .max(z_shift)
+            .max(knn_capped)
+            .min(seasonal_cap)
+            .min(periodic_cap)
+            .max(periodic_boost)
+            .max(knn_uncapped)
+            .min(1e6);
         let raw = z.ln_1p();
         self.short += p.short_alpha * (raw - self.short);
         let std = self.long_var.sqrt().max(1e-3);
@@ -219,6 +330,9 @@ impl Default for Ensemble {
             slow: RobustBaseline::default(),
             seasonal: SeasonalBaseline::default(),
             window: WindowedGaussian::default(),
+            periodic: PeriodicBaseline::default(),
+            knn: None,
+            shift: 0.0,
             short: 0.0,
             long_mean: 0.0,
             long_var: 0.0,
@@ -249,7 +363,14 @@ impl StreamingDetector for Ensemble {
         std::mem::size_of::<Self>()
             - std::mem::size_of::<SeasonalBaseline>()
             - std::mem::size_of::<WindowedGaussian>()
+            - std::mem::size_of::<PeriodicBaseline>()
             + self.seasonal.state_bytes()
             + self.window.state_bytes()
+            // The periodic part's bound: its buffer is freed and its phase
+            // slots allocated when the period is detected.
+            + self.periodic.max_state_bytes()
+            + self.knn.as_ref().map_or(0, |k| {
+                k.state_bytes() - std::mem::size_of::<KnnConformity>()
+            })
     }
 }

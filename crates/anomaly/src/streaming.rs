@@ -112,7 +112,7 @@ pub struct RobustBaseline {
 }
 
 /// sqrt(pi / 2): mean absolute deviation to standard deviation for a Gaussian.
-const MAD_TO_SIGMA: f64 = 1.253_314_137_315_500_3;
+pub(crate) const MAD_TO_SIGMA: f64 = 1.253_314_137_315_500_3;
 
 impl RobustBaseline {
     /// A baseline with validated parameters.

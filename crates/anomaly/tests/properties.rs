@@ -60,6 +60,30 @@ proptest! {
     }
 
     #[test]
+    fn checkpoint_after_period_detection_continues_identically(noise in prop::collection::vec(-10f64..10.0, 700..1000), cut in 0usize..1000) {
+        // A 50-point season: the periodic part detects it after 600 points.
+        let xs: Vec<f64> = noise
+            .iter()
+            .enumerate()
+            .map(|(i, e)| 100.0 * (std::f64::consts::TAU * i as f64 / 50.0).sin() + e)
+            .collect();
+        let cut = cut % xs.len();
+        let mut a = Ensemble::default();
+        for (i, x) in xs[..cut].iter().enumerate() {
+            a.update(Timestamp::from_secs(i as i64 * 300), *x);
+        }
+        #[cfg(feature = "serde")]
+        let mut b: Ensemble = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
+        #[cfg(not(feature = "serde"))]
+        let mut b = a.clone();
+        for (i, x) in xs[cut..].iter().enumerate() {
+            let t = Timestamp::from_secs((cut + i) as i64 * 300);
+            prop_assert_eq!(a.update(t, *x), b.update(t, *x));
+        }
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
     fn forest_scores_ignore_row_order(rows in prop::collection::vec(prop::collection::vec(-100f64..100.0, 3), 1..80), seed in 0u64..1000) {
         let n = rows.len();
         let x = Array2::from_shape_fn((n, 3), |(i, j)| rows[i][j]);

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use aiops::anomaly::table::Table;
 use aiops::anomaly::{
     BatchDetector, Ensemble, IsolationForest, IsolationForestParams, RobustBaseline, ScoreRows,
-    SeasonalBaseline, ShEsd, ShEsdParams, StreamingDetector, WindowedGaussian,
+    SeasonalBaseline, ShEsd, ShEsdParams, StreamingDetector, WindowedGaussian, detect_base_period,
 };
 use aiops::core::Timestamp;
 use anyhow::{Context, bail};
@@ -70,8 +70,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         "windowed-gaussian" => WindowedGaussian::default().score_series(&ts, single()?),
         "shesd" => {
             let values = single()?;
-            // A daily period when timestamps give a regular step dividing a day and two days of data.
-            let period = match (ts.first(), ts.get(1)) {
+            // A daily period when timestamps give a regular step dividing a day and two days of data;
+            // otherwise the period augurs' periodogram finds in the values (0 = none).
+            let daily = match (ts.first(), ts.get(1)) {
                 (Some(a), Some(b)) if table.timestamps.is_some() => {
                     let step = b.millis_since(*a);
                     if step > 0 && 86_400_000 % step == 0 && n as i64 >= 2 * 86_400_000 / step {
@@ -81,6 +82,11 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                     }
                 }
                 _ => 0,
+            };
+            let period = if daily > 0 {
+                daily
+            } else {
+                detect_base_period(values, values.len() / 2, 0.4).unwrap_or(0)
             };
             ShEsd::new(ShEsdParams {
                 period,
