@@ -11,6 +11,8 @@ mod native;
 #[cfg(feature = "rego")]
 mod rego;
 #[cfg(feature = "rego")]
+mod rego_compat;
+#[cfg(feature = "rego")]
 mod suite;
 
 /// Re-exported from `aiops-core`: severities of violations, times of evaluations.
@@ -37,7 +39,7 @@ pub use native::{
 #[cfg_attr(docsrs, doc(cfg(feature = "rego")))]
 pub use rego::{
     ADMISSION_TARGET, Constraint, ConstraintPolicy, ConstraintTemplate, Match, RegoViolation,
-    admission_input,
+    admission_input, admission_review_request, gator_review, is_admission_review,
 };
 #[cfg(feature = "rego")]
 #[cfg_attr(docsrs, doc(cfg(feature = "rego")))]

@@ -7,6 +7,7 @@
 //! [`ConstraintPolicy`] pairs the two as a [`Policy`] so Rego rules can sit in
 //! a [`crate::PolicySet`] next to the native checks.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Mutex;
 
@@ -17,6 +18,7 @@ use crate::document::{Document, parse_yaml_chunk, split_yaml};
 use crate::error::{Error, Result};
 use crate::inventory::{Inventory, LabelSelector};
 use crate::model::{Policy, Violation};
+use crate::rego_compat::{defined_functions, hoist_negated_terms, split_multi_body_rules};
 
 /// The Gatekeeper admission target name.
 pub const ADMISSION_TARGET: &str = "admission.k8s.gatekeeper.sh";
@@ -180,12 +182,26 @@ impl ConstraintTemplate {
         }
         // Gatekeeper makes builtin errors undefined rather than fatal.
         engine.set_strict_builtin_errors(false);
+        // Where regorus and OPA read Rego differently, rewrite the source to
+        // OPA's meaning (see `rego_compat`): v0 rules with several bodies
+        // become one rule per body, and the terms OPA evaluates before a `not`
+        // (arguments of the policy's own functions, reference keys, nested
+        // calls) are bound before it.
+        let user_functions = defined_functions(std::iter::once(rego).chain(libs.iter().copied()));
+        let source = |text: &str| -> String {
+            let split = if rego_v1 {
+                Cow::Borrowed(text)
+            } else {
+                split_multi_body_rules(text)
+            };
+            hoist_negated_terms(&split, &user_functions).into_owned()
+        };
         let package = engine
-            .add_policy(format!("{name}.rego"), rego.to_owned())
+            .add_policy(format!("{name}.rego"), source(rego))
             .map_err(|e| rego_err(&e))?;
         for (i, lib) in libs.iter().enumerate() {
             engine
-                .add_policy(format!("{name}.lib{i}.rego"), (*lib).to_owned())
+                .add_policy(format!("{name}.lib{i}.rego"), source(lib))
                 .map_err(|e| rego_err(&e))?;
         }
         let rule = format!("{package}.violation");
@@ -291,6 +307,54 @@ impl ConstraintTemplate {
         }
         self.evaluate_input(&admission_input(object, &constraint.parameters), inventory)
     }
+
+    /// Reviews one admission request (`input.review`, as built by
+    /// [`gator_review`] or [`admission_review_request`]) under a constraint:
+    /// the constraint's `match` is applied to `review.object` (with
+    /// `review.namespace` standing in for a missing `metadata.namespace`), and
+    /// the request is passed to the Rego as it is.
+    ///
+    /// # Errors
+    /// [`Error::UnknownConstraintKind`] when the constraint is of another
+    /// kind; [`Error::RegoEval`] when evaluation fails.
+    pub fn review_request(
+        &self,
+        constraint: &Constraint,
+        review: &Value,
+        inventory: &Value,
+    ) -> Result<Vec<RegoViolation>> {
+        if constraint.kind != self.kind {
+            return Err(Error::UnknownConstraintKind {
+                constraint: constraint.name.clone(),
+                kind: constraint.kind.clone(),
+            });
+        }
+        let object = review.get("object").unwrap_or(&Value::Null);
+        let in_scope = match (
+            str_at(object, "/metadata/namespace"),
+            review.get("namespace").and_then(Value::as_str),
+        ) {
+            (None, Some(ns)) if object.is_object() && !ns.is_empty() => {
+                let mut with_ns = object.clone();
+                if let Some(meta) = with_ns
+                    .as_object_mut()
+                    .map(|o| o.entry("metadata").or_insert_with(|| json!({})))
+                    .and_then(Value::as_object_mut)
+                {
+                    meta.insert("namespace".to_owned(), json!(ns));
+                }
+                constraint.matches(&with_ns, inventory)
+            }
+            _ => constraint.matches(object, inventory),
+        };
+        if !in_scope {
+            return Ok(Vec::new());
+        }
+        self.evaluate_input(
+            &json!({ "review": review, "parameters": &constraint.parameters }),
+            inventory,
+        )
+    }
 }
 
 /// OPA v0 builtins that regorus does not ship: `any(collection)`,
@@ -384,6 +448,119 @@ pub fn admission_input(object: &Value, parameters: &Value) -> Value {
         r.insert("namespace".to_owned(), json!(ns));
     }
     json!({ "review": review, "parameters": parameters })
+}
+
+/// The `input.review` that `gator verify` builds for a plain object: the
+/// JSON of a Kubernetes `AdmissionRequest` holding only `kind`, `object`,
+/// `name` and `namespace`. Unlike [`admission_input`], the operation is the
+/// empty string and `userInfo` is empty, as in gator (templates that test
+/// `input.review.operation` or `input.review.userInfo` see what gator shows
+/// them); `uid`, `resource`, `oldObject` and `options` carry the zero values
+/// Go's JSON encoding gives them.
+pub fn gator_review(object: &Value) -> Value {
+    let api_version = str_at(object, "/apiVersion").unwrap_or("");
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let mut review = json!({
+        "uid": "",
+        "kind": {"group": group, "version": version, "kind": str_at(object, "/kind").unwrap_or("")},
+        "resource": {"group": "", "version": "", "resource": ""},
+        "operation": "",
+        "userInfo": {},
+        "object": object,
+        "oldObject": null,
+        "options": null,
+    });
+    if let Some(r) = review.as_object_mut() {
+        for (field, ptr) in [
+            ("name", "/metadata/name"),
+            ("namespace", "/metadata/namespace"),
+        ] {
+            if let Some(v) = str_at(object, ptr).filter(|v| !v.is_empty()) {
+                r.insert(field.to_owned(), json!(v));
+            }
+        }
+    }
+    review
+}
+
+/// Whether a document is an `AdmissionReview` (`admission.k8s.io/*`), which
+/// `gator verify` reviews as the admission request it carries.
+pub fn is_admission_review(doc: &Value) -> bool {
+    str_at(doc, "/kind") == Some("AdmissionReview")
+        && str_at(doc, "/apiVersion").is_some_and(|v| v.starts_with("admission.k8s.io/"))
+}
+
+/// The `input.review` for an `AdmissionReview` document, as `gator verify`
+/// builds it: its `request`, checked like the API server does (an object or
+/// an old object is present; a non-DELETE carries `object`; a DELETE carries
+/// `oldObject`, which then also becomes `object`), with the zero values of
+/// absent `AdmissionRequest` fields filled in (`operation: ""`, `userInfo: {}`,
+/// `oldObject: null`, ...).
+///
+/// # Errors
+/// [`Error::InvalidField`] (with the source name and field) when `request`
+/// is missing or not an object, or the object fields are missing for the
+/// operation.
+pub fn admission_review_request(source_name: &str, doc: &Value) -> Result<Value> {
+    let mut req = match doc.get("request") {
+        Some(Value::Object(r)) => r.clone(),
+        _ => {
+            return Err(Error::field(
+                source_name,
+                "request",
+                "missing: an AdmissionReview must carry an AdmissionRequest",
+            ));
+        }
+    };
+    let present = |v: Option<&Value>| v.is_some_and(|v| !v.is_null());
+    let has_object = present(req.get("object"));
+    let has_old = present(req.get("oldObject"));
+    let operation = req
+        .get("operation")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    if !has_object && !has_old {
+        return Err(Error::field(
+            source_name,
+            "request",
+            "contains neither `object` nor `oldObject` to review",
+        ));
+    }
+    if operation == "DELETE" {
+        if !has_old {
+            return Err(Error::field(
+                source_name,
+                "request.oldObject",
+                "missing: a DELETE request must carry the old object",
+            ));
+        }
+        if let Some(old) = req.get("oldObject").cloned() {
+            req.insert("object".to_owned(), old);
+        }
+    } else if !has_object {
+        return Err(Error::field(
+            source_name,
+            "request.object",
+            format!("missing: a {operation:?} request must carry the object"),
+        ));
+    }
+    let defaults = [
+        ("uid", json!("")),
+        ("kind", json!({"group": "", "version": "", "kind": ""})),
+        (
+            "resource",
+            json!({"group": "", "version": "", "resource": ""}),
+        ),
+        ("operation", json!("")),
+        ("userInfo", json!({})),
+        ("oldObject", Value::Null),
+        ("options", Value::Null),
+    ];
+    for (field, zero) in defaults {
+        req.entry(field).or_insert(zero);
+    }
+    Ok(Value::Object(req))
 }
 
 /// Which objects a constraint applies to (Gatekeeper's `spec.match`).
@@ -640,25 +817,60 @@ impl Constraint {
             });
         }
         if let Some(schema) = &template.schema {
-            validate_schema(schema, &self.parameters, "").map_err(|(parameter, message)| {
-                Error::Parameter {
+            validate_schema(schema, &self.parameters, "", None).map_err(
+                |(parameter, message)| Error::Parameter {
                     constraint: self.name.clone(),
                     parameter,
                     message,
-                }
-            })?;
+                },
+            )?;
         }
         Ok(())
+    }
+
+    /// Checks the kind and the parameters against a template's schema the way
+    /// `gator verify` does: types must match, but parameters the schema does
+    /// not declare are accepted (an OpenAPI schema admits additional
+    /// properties unless it says `additionalProperties: false`; the
+    /// Gatekeeper library's own suites rely on it, e.g. K8sPSPCapabilities'
+    /// `capabilities-demo` constraint). Returns the undeclared parameters
+    /// (dotted paths) so callers can warn about them.
+    ///
+    /// # Errors
+    /// [`Error::UnknownConstraintKind`] or [`Error::Parameter`] for a
+    /// parameter of the wrong type or one `additionalProperties: false`
+    /// forbids.
+    pub fn validate_like_gator(&self, template: &ConstraintTemplate) -> Result<Vec<String>> {
+        if self.kind != template.kind {
+            return Err(Error::UnknownConstraintKind {
+                constraint: self.name.clone(),
+                kind: self.kind.clone(),
+            });
+        }
+        let mut unknown = Vec::new();
+        if let Some(schema) = &template.schema {
+            validate_schema(schema, &self.parameters, "", Some(&mut unknown)).map_err(
+                |(parameter, message)| Error::Parameter {
+                    constraint: self.name.clone(),
+                    parameter,
+                    message,
+                },
+            )?;
+        }
+        Ok(unknown)
     }
 }
 
 /// A small OpenAPI v3 structural check: types, array items, and unknown
 /// properties (unless `x-kubernetes-preserve-unknown-fields` or
-/// `additionalProperties` allow them). Returns `(dotted path, message)`.
+/// `additionalProperties` allow them). With `unknown`, undeclared properties
+/// are collected there instead of failing (only `additionalProperties: false`
+/// still fails). Returns `(dotted path, message)`.
 fn validate_schema(
     schema: &Value,
     v: &Value,
     path: &str,
+    mut unknown: Option<&mut Vec<String>>,
 ) -> std::result::Result<(), (String, String)> {
     let at = |p: &str| {
         if p.is_empty() {
@@ -683,7 +895,12 @@ fn validate_schema(
     }
     if let (Some(items), Some(arr)) = (schema.get("items"), v.as_array()) {
         for (i, x) in arr.iter().enumerate() {
-            validate_schema(items, x, &format!("{}[{i}]", at(path)))?;
+            validate_schema(
+                items,
+                x,
+                &format!("{}[{i}]", at(path)),
+                unknown.as_deref_mut(),
+            )?;
         }
     }
     if let Some(obj) = v.as_object() {
@@ -700,19 +917,32 @@ fn validate_schema(
                 format!("{path}.{k}")
             };
             match props.and_then(|p| p.get(k)) {
-                Some(s) => validate_schema(s, x, &child)?,
+                Some(s) => validate_schema(s, x, &child, unknown.as_deref_mut())?,
                 None => match additional {
-                    Some(Value::Object(s)) => {
-                        validate_schema(&Value::Object(s.clone()), x, &child)?
-                    }
+                    Some(Value::Object(s)) => validate_schema(
+                        &Value::Object(s.clone()),
+                        x,
+                        &child,
+                        unknown.as_deref_mut(),
+                    )?,
                     Some(Value::Bool(true)) => {}
                     _ if open || props.is_none() => {}
-                    _ => {
+                    Some(Value::Bool(false)) => {
                         return Err((
                             child,
-                            "unknown parameter (not in the template's schema)".to_owned(),
+                            "unknown parameter (the schema sets additionalProperties: false)"
+                                .to_owned(),
                         ));
                     }
+                    _ => match unknown.as_deref_mut() {
+                        Some(list) => list.push(child),
+                        None => {
+                            return Err((
+                                child,
+                                "unknown parameter (not in the template's schema)".to_owned(),
+                            ));
+                        }
+                    },
                 },
             }
         }
@@ -903,6 +1133,116 @@ spec:
             wrong.validate(&t),
             Err(Error::UnknownConstraintKind { .. })
         ));
+    }
+
+    #[test]
+    fn gator_validation_accepts_undeclared_parameters_only() {
+        let t = ConstraintTemplate::from_yaml("t.yaml", TEMPLATE).unwrap();
+        let unknown = constraint("{labels: [owner], colour: red}")
+            .validate_like_gator(&t)
+            .unwrap();
+        assert_eq!(unknown, ["colour"]);
+        assert!(
+            constraint("{labels: [owner]}")
+                .validate_like_gator(&t)
+                .unwrap()
+                .is_empty()
+        );
+        let err = constraint("{labels: owner}")
+            .validate_like_gator(&t)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Parameter { parameter, .. } if parameter == "labels"),
+            "{err}"
+        );
+        let closed = TEMPLATE.replace(
+            "          type: object\n          properties:",
+            "          type: object\n          additionalProperties: false\n          properties:",
+        );
+        let t = ConstraintTemplate::from_yaml("t.yaml", &closed).unwrap();
+        let err = constraint("{labels: [owner], colour: red}")
+            .validate_like_gator(&t)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Parameter { parameter, .. } if parameter == "colour"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn gator_review_shape_and_admission_review_checks() {
+        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}});
+        let r = gator_review(&pod);
+        assert_eq!(r["operation"], "");
+        assert_eq!(r["userInfo"], json!({}));
+        assert_eq!(
+            r["kind"],
+            json!({"group": "", "version": "v1", "kind": "Pod"})
+        );
+        assert_eq!(r["name"], "p");
+        assert!(r.get("namespace").is_none(), "no namespace, no field");
+        assert!(r["oldObject"].is_null());
+
+        let del = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+            "request": {"operation": "DELETE", "oldObject": pod.clone()}});
+        assert!(is_admission_review(&del));
+        assert!(!is_admission_review(&pod));
+        let req = admission_review_request("d.yaml", &del).unwrap();
+        assert_eq!(req["object"], pod, "a DELETE reviews its old object");
+        assert_eq!(req["userInfo"], json!({}));
+        assert_eq!(req["uid"], "");
+
+        let bad = |v: Value, field: &str| {
+            let e = admission_review_request("r.yaml", &v).unwrap_err();
+            assert!(
+                matches!(&e, Error::InvalidField { field: f, .. } if f == field),
+                "{e}"
+            );
+        };
+        bad(json!({"kind": "AdmissionReview"}), "request");
+        bad(json!({"request": {"operation": "CREATE"}}), "request");
+        bad(
+            json!({"request": {"operation": "UPDATE", "oldObject": pod.clone()}}),
+            "request.object",
+        );
+        bad(
+            json!({"request": {"operation": "DELETE", "object": pod.clone()}}),
+            "request.oldObject",
+        );
+    }
+
+    #[test]
+    fn multi_body_v0_rules_mean_or() {
+        let text = r#"
+kind: ConstraintTemplate
+metadata: {name: twobodies}
+spec:
+  crd: {spec: {names: {kind: TwoBodies}}}
+  targets:
+  - target: admission.k8s.gatekeeper.sh
+    rego: |
+      package twobodies
+      violation[{"msg": msg}] {
+        input.review.object.a
+        msg := "a"
+      } {
+        input.review.object.b
+        msg := "b"
+      }
+"#;
+        let t = ConstraintTemplate::from_yaml("t.yaml", text).unwrap();
+        let c = Constraint::from_yaml("c.yaml", "kind: TwoBodies\nmetadata: {name: x}\n").unwrap();
+        let msgs = |o: Value| -> Vec<String> {
+            t.review_request(&c, &gator_review(&o), &json!({}))
+                .unwrap()
+                .into_iter()
+                .map(|v| v.msg)
+                .collect()
+        };
+        assert_eq!(msgs(json!({"kind": "X", "a": true})), ["a"]);
+        assert_eq!(msgs(json!({"kind": "X", "b": true})), ["b"]);
+        assert_eq!(msgs(json!({"kind": "X", "a": true, "b": true})), ["a", "b"]);
+        assert!(msgs(json!({"kind": "X"})).is_empty());
     }
 
     #[test]

@@ -18,7 +18,10 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::inventory::gatekeeper_inventory;
-use crate::rego::{Constraint, ConstraintTemplate, single_object};
+use crate::rego::{
+    Constraint, ConstraintTemplate, admission_review_request, gator_review, is_admission_review,
+    single_object,
+};
 
 /// Result of one case.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -49,6 +52,9 @@ pub struct TestResult {
     pub error: Option<String>,
     /// Its cases.
     pub cases: Vec<CaseResult>,
+    /// Notes that do not fail the test, as gator would not (parameters the
+    /// template's schema does not declare).
+    pub warnings: Vec<String>,
     /// Wall time.
     #[serde(skip)]
     pub duration: Duration,
@@ -125,6 +131,9 @@ impl SuiteResult {
             }
             let verdict = if t.passed() { "PASS" } else { "FAIL" };
             let _ = writeln!(s, "--- {verdict}: {}\t({})", t.name, secs(t.duration));
+            for w in &t.warnings {
+                let _ = writeln!(s, "    warning: {w}");
+            }
             if let Some(e) = &t.error {
                 let _ = writeln!(s, "    {}", e.trim().replace('\n', "\n    "));
             }
@@ -273,11 +282,13 @@ fn run_test(loader: &mut Loader<'_>, index: usize, test: &Value) -> TestResult {
         skipped,
         error: None,
         cases: Vec::new(),
+        warnings: Vec::new(),
         duration: Duration::ZERO,
     };
     if skipped {
         return result;
     }
+    let mut warnings = Vec::new();
     let setup = (|| -> std::result::Result<(Arc<ConstraintTemplate>, Constraint), String> {
         let t_rel = test
             .get("template")
@@ -290,9 +301,19 @@ fn run_test(loader: &mut Loader<'_>, index: usize, test: &Value) -> TestResult {
         let template = loader.template(t_rel)?;
         let (c_name, c_text) = loader.read(c_rel)?;
         let constraint = Constraint::from_yaml(&c_name, &c_text).map_err(|e| e.to_string())?;
-        constraint.validate(&template).map_err(|e| e.to_string())?;
+        // As gator: wrong types fail the test, undeclared parameters do not.
+        for p in constraint
+            .validate_like_gator(&template)
+            .map_err(|e| e.to_string())?
+        {
+            warnings.push(format!(
+                "constraint `{}`: parameter `{p}` is not declared in the template's schema",
+                constraint.name()
+            ));
+        }
         Ok((template, constraint))
     })();
+    result.warnings = warnings;
     let cases = test.get("cases").and_then(Value::as_array);
     match setup {
         Err(e) => {
@@ -370,8 +391,16 @@ fn run_case(
             inv_objects.extend(loader.objects(f)?);
         }
         let inventory = gatekeeper_inventory(inv_objects.iter());
+        // As gator: an AdmissionReview is reviewed as the request it carries
+        // (operation, userInfo, oldObject as given); any other object as a
+        // bare AdmissionRequest with no operation and no user.
+        let review = if is_admission_review(&object) {
+            admission_review_request(obj_rel, &object).map_err(|e| e.to_string())?
+        } else {
+            gator_review(&object)
+        };
         let violations = template
-            .review(constraint, &object, &inventory)
+            .review_request(constraint, &review, &inventory)
             .map_err(|e| e.to_string())?;
         let assertions = case
             .get("assertions")
