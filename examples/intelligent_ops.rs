@@ -106,6 +106,8 @@ fn real_main() -> anyhow::Result<std::process::ExitCode> {
     }
     if shipped {
         capacity()?;
+        placement()?;
+        canary()?;
         let ok = check_against_labels(&report)?;
         if !ok {
             return Ok(std::process::ExitCode::from(1));
@@ -182,6 +184,95 @@ fn capacity() -> anyhow::Result<()> {
     let plan = aiops::ops::integrations::capacity_from_forecast(&load, 48, 5_000.0, 0.7)?;
     println!("== Capacity plan for `{}` (next 48 half-hours)", load.key());
     println!("{}", plan.sizing.to_text());
+    Ok(())
+}
+
+/// Hands a small placement problem to the quantum simulator and to a
+/// classical solver and prints both answers: the next 8 half-hours of the
+/// taxi demand forecast are 8 jobs to spread over 2 servers.
+fn placement() -> anyhow::Result<()> {
+    let load = aiops::core::read_nab_csv(TAXI)?;
+    let r = aiops::ops::integrations::placement_from_forecast(&load, 8, 2)?;
+    println!(
+        "== Placement of the next 8 forecast half-hours of `{}` on {} servers ({} qubits)",
+        load.key(),
+        r.servers,
+        r.qubits
+    );
+    println!(
+        "{:<10} {:>22} {:>10} {:>9} {:>9}",
+        "solver", "server loads", "imbalance", "feasible", "seconds"
+    );
+    let rows = r.qaoa.iter().chain(std::iter::once(&r.classical));
+    for o in rows {
+        let loads: Vec<String> = o
+            .assignment
+            .server_loads
+            .iter()
+            .map(|l| format!("{l:.0}"))
+            .collect();
+        println!(
+            "{:<10} {:>22} {:>10.0} {:>9} {:>9.3}",
+            o.method,
+            loads.join(" / "),
+            o.assignment.imbalance,
+            o.feasible,
+            o.seconds
+        );
+    }
+    if let Some(why) = &r.qaoa_skipped {
+        println!("qaoa skipped: {why}");
+    }
+    println!();
+    Ok(())
+}
+
+/// One canary judgement on recorded metrics: the EC2 latency series' 6 hours
+/// from the start of its first labelled failure window (2014-03-14 03:31)
+/// judged against the 6 hours before, as Kayenta would judge a release that
+/// shipped then (a before/after comparison, weaker than a real side-by-side canary).
+fn canary() -> anyhow::Result<()> {
+    let path = Path::new(DATA).join(SHIPPED[3]);
+    let opts = CsvOptions {
+        order: OrderPolicy::SkipAndReport,
+    };
+    let (latency, _skipped) = aiops::core::read_nab_csv_with(&path, &opts)?;
+    let at = Timestamp::parse("2014-03-14T03:31:00Z")?;
+    let mut metric = aiops::gitops::MetricConfig::new(latency.key().to_string());
+    metric.direction = aiops::gitops::Direction::Increase;
+    metric.critical = true;
+    let config = aiops::gitops::JudgeConfig {
+        metrics: vec![metric],
+        ..aiops::gitops::JudgeConfig::default()
+    };
+    let j = aiops::ops::integrations::judge_before_after(
+        std::slice::from_ref(&latency),
+        at,
+        6 * 3_600_000,
+        config,
+    )?;
+    println!(
+        "== Canary judgement: 6 h of `{}` from {at} against the 6 h before",
+        latency.key()
+    );
+    for m in &j.metrics {
+        match &m.test {
+            Some(t) => println!(
+                "{}: {} (U {:.0}, p {:.2e}, shift {:.1} [{:.1}, {:.1}] at 98 %, {} vs {} points)",
+                m.name,
+                m.classification,
+                t.u,
+                t.p_value,
+                t.estimate,
+                t.ci_low,
+                t.ci_high,
+                m.canary_count,
+                m.baseline_count
+            ),
+            None => println!("{}: {} ({})", m.name, m.classification, m.reason),
+        }
+    }
+    println!("score {:.0}, verdict {}\n", j.score, j.verdict);
     Ok(())
 }
 

@@ -72,6 +72,16 @@ pub enum Error {
     #[cfg_attr(docsrs, doc(cfg(feature = "skills")))]
     #[error(transparent)]
     Skills(#[from] aiops_skills::Error),
+    /// A placement problem could not be solved (`aiops-quantum-sim`).
+    #[cfg(feature = "quantum-sim")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "quantum-sim")))]
+    #[error(transparent)]
+    Quantum(#[from] aiops_quantum_sim::Error),
+    /// A canary judgement failed (`aiops-gitops`).
+    #[cfg(feature = "gitops")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "gitops")))]
+    #[error(transparent)]
+    Gitops(#[from] aiops_gitops::Error),
     /// Writing an output failed.
     #[error("cannot write {path}")]
     Io {

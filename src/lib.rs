@@ -16,12 +16,21 @@ pub use aiops_anomaly as anomaly;
 #[cfg(feature = "forecast")]
 #[cfg_attr(docsrs, doc(cfg(feature = "forecast")))]
 pub use aiops_forecast as forecast;
+#[cfg(feature = "gitops")]
+#[cfg_attr(docsrs, doc(cfg(feature = "gitops")))]
+pub use aiops_gitops as gitops;
 #[cfg(feature = "iac")]
 #[cfg_attr(docsrs, doc(cfg(feature = "iac")))]
 pub use aiops_iac as iac;
 #[cfg(feature = "policy")]
 #[cfg_attr(docsrs, doc(cfg(feature = "policy")))]
 pub use aiops_policy as policy;
+#[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+pub use aiops_prometheus as prometheus;
+#[cfg(feature = "quantum-sim")]
+#[cfg_attr(docsrs, doc(cfg(feature = "quantum-sim")))]
+pub use aiops_quantum_sim as quantum_sim;
 #[cfg(feature = "remediation")]
 #[cfg_attr(docsrs, doc(cfg(feature = "remediation")))]
 pub use aiops_remediation as remediation;
@@ -61,6 +70,15 @@ pub fn compiled_crates() -> Vec<&'static str> {
     }
     if cfg!(feature = "skills") {
         v.push("aiops-skills");
+    }
+    if cfg!(feature = "quantum-sim") {
+        v.push("aiops-quantum-sim");
+    }
+    if cfg!(feature = "gitops") {
+        v.push("aiops-gitops");
+    }
+    if cfg!(feature = "prometheus") {
+        v.push("aiops-prometheus");
     }
     v
 }

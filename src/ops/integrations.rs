@@ -595,3 +595,100 @@ pub fn team_skills_report(
         &report.core_incidents,
     )?)
 }
+
+/// A small placement problem taken from a forecast: the next `jobs` steps of
+/// `load`'s forecast mean are jobs, to be spread over `servers` servers so
+/// their loads are as even as possible.
+///
+/// The problem is handed to `aiops-quantum-sim`'s QAOA (one layer, seeded,
+/// simulated exactly on a state vector) and to a classical solver (exact
+/// search for small problems), and both answers come back in one
+/// [`BalanceReport`](aiops_quantum_sim::BalanceReport). With two servers the
+/// problem is number partitioning on `jobs` qubits; with more, a one-hot QUBO
+/// on `jobs x servers` qubits, which QAOA with the plain X mixer often leaves
+/// infeasible (the report says so and carries a repaired assignment).
+///
+/// # Errors
+/// [`Error::Forecast`] when `load` cannot be forecast, [`Error::Quantum`]
+/// for an invalid problem (fewer than 2 servers, no jobs, a negative load).
+#[cfg(all(feature = "quantum-sim", feature = "forecast"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "quantum-sim", feature = "forecast"))))]
+pub fn placement_from_forecast(
+    load: &aiops_core::TimeSeries,
+    jobs: usize,
+    servers: usize,
+) -> crate::Result<aiops_quantum_sim::BalanceReport> {
+    let name = load.key().to_string();
+    let f = aiops_forecast::forecast_auto(load, jobs, 0.95).map_err(|e| Error::Forecast {
+        resource: name,
+        message: e.to_string(),
+    })?;
+    // A forecast can dip below zero on a trend; a job's load cannot.
+    let loads: Vec<f64> = f.forecast.mean.iter().map(|m| m.max(0.0)).collect();
+    let options = aiops_quantum_sim::BalanceOptions {
+        p: 1,
+        qaoa: aiops_quantum_sim::QaoaOptions {
+            restarts: 2,
+            max_evals: 200,
+            ..aiops_quantum_sim::QaoaOptions::default()
+        },
+        ..aiops_quantum_sim::BalanceOptions::default()
+    };
+    Ok(aiops_quantum_sim::balance_jobs(&loads, servers, &options)?)
+}
+
+/// One canary judgement on recorded metrics: for each series, the points in
+/// `[at - window_ms, at)` are the baseline and the points in
+/// `[at, at + window_ms)` the canary, as if a release had shipped at `at`.
+/// Each series is a metric named after its key; `config` says which ones
+/// are critical and which direction is bad (unlisted metrics are judged
+/// with direction `either`, Kayenta's default). Missing points (NaN) are
+/// removed and counted by the judge.
+///
+/// A before/after comparison on one series is weaker evidence than a real
+/// canary, which runs beside its baseline over the same period: anything
+/// else that changed at `at` is judged too.
+///
+/// # Errors
+/// [`Error::Config`] for a window that is not positive or two series with
+/// the same name; [`Error::Gitops`] for an invalid judge configuration.
+#[cfg(feature = "gitops")]
+#[cfg_attr(docsrs, doc(cfg(feature = "gitops")))]
+pub fn judge_before_after(
+    series: &[aiops_core::TimeSeries],
+    at: aiops_core::Timestamp,
+    window_ms: i64,
+    config: aiops_gitops::JudgeConfig,
+) -> crate::Result<aiops_gitops::Judgement> {
+    if window_ms <= 0 {
+        return Err(crate::Error::Config {
+            field: "window_ms",
+            message: format!("the judgement window must be positive, got {window_ms} ms"),
+        });
+    }
+    let start = at.add_millis(-window_ms);
+    let end = at.add_millis(window_ms);
+    let mut baseline = aiops_gitops::MetricSamples::new();
+    let mut canary = aiops_gitops::MetricSamples::new();
+    for s in series {
+        let name = s.key().to_string();
+        if baseline.contains_key(&name) {
+            return Err(crate::Error::Config {
+                field: "series",
+                message: format!("two series are named `{name}`"),
+            });
+        }
+        let (mut b, mut c) = (Vec::new(), Vec::new());
+        for (t, v) in s.timestamps().iter().zip(s.values()) {
+            if *t >= start && *t < at {
+                b.push(*v);
+            } else if *t >= at && *t < end {
+                c.push(*v);
+            }
+        }
+        baseline.insert(name.clone(), b);
+        canary.insert(name, c);
+    }
+    let judge = aiops_gitops::CanaryJudge::new(config)?;
+    Ok(judge.judge(&baseline, &canary)?)
+}

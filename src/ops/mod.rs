@@ -3,6 +3,9 @@
 pub mod builtin;
 pub mod integrations;
 mod orchestrator;
+#[cfg(feature = "prometheus")]
+#[cfg_attr(docsrs, doc(cfg(feature = "prometheus")))]
+pub mod prometheus;
 mod report;
 mod source;
 mod traits;

@@ -64,6 +64,12 @@ enum Command {
     Policy(cmd::policy::Args),
     /// Infrastructure as code: Terraform plan risk and capacity sizing.
     Iac(cmd::iac::Args),
+    /// Quantum: QAOA MaxCut (`quantum maxcut`), load balancing (`quantum balance`), post-quantum `quantum readiness`.
+    Quantum(cmd::quantum::Args),
+    /// Canary analysis: `canary judge` a canary against its baseline (Kayenta-style Mann-Whitney judge).
+    Canary(cmd::canary::Args),
+    /// Progressive delivery: `rollout simulate` an Argo Rollout or Flagger Canary against recorded metrics.
+    Rollout(cmd::rollout::Args),
     // Each capability issue adds its subcommand here and in `run` below.
 }
 
@@ -80,6 +86,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rl(a) => cmd::rl::run(a),
         Command::Detect(a) => cmd::detect::run(a),
         Command::Skills(a) => cmd::skills::run(a),
+        Command::Quantum(a) => cmd::quantum::run(a),
+        Command::Canary(a) => cmd::canary::run(a),
+        Command::Rollout(a) => cmd::rollout::run(a),
     }
 }
 

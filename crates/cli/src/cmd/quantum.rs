@@ -1,0 +1,278 @@
+//! `aiops quantum`: QAOA MaxCut, load balancing as QUBO, post-quantum readiness.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use aiops::quantum_sim::readiness::{ReadinessConfig, scan};
+use aiops::quantum_sim::{BalanceOptions, Graph, Qaoa, QaoaOptions, SimConfig, balance_jobs};
+use anyhow::{Context, bail};
+
+/// Arguments of `aiops quantum`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: QuantumCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum QuantumCommand {
+    /// QAOA for MaxCut: evaluate given angles or optimise them; print the expected and best cut.
+    Maxcut {
+        /// Edge list CSV `from,to[,weight]` with integer node ids (header optional).
+        #[arg(long)]
+        graph: PathBuf,
+        /// Number of QAOA layers.
+        #[arg(long, default_value_t = 1)]
+        p: usize,
+        /// Cost angles, comma-separated, one per layer (with --beta: evaluate instead of optimise).
+        #[arg(long, value_delimiter = ',', requires = "beta")]
+        gamma: Option<Vec<f64>>,
+        /// Mixer angles, comma-separated, one per layer.
+        #[arg(long, value_delimiter = ',', requires = "gamma")]
+        beta: Option<Vec<f64>>,
+        /// Seed of the optimiser restarts and the sampling.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Print `{"expected_cut":..,"best_cut":..,"gamma":[..],"beta":[..]}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Balance job loads over servers with QAOA (small sizes) and an exact or annealing solver.
+    Balance {
+        /// Job loads, comma-separated.
+        #[arg(long, value_delimiter = ',', required = true)]
+        loads: Vec<f64>,
+        /// Number of servers.
+        #[arg(long, default_value_t = 2)]
+        servers: usize,
+        /// Print the full report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Scan a folder for certificates, keys and TLS/SSH configuration; rank migration with
+    /// Mosca's inequality. Exit code 1 when a use is at risk (x + y > z).
+    Readiness {
+        /// File or folder to scan.
+        path: PathBuf,
+        /// z: years until a cryptographically relevant quantum computer.
+        #[arg(long, default_value_t = 10.0)]
+        crqc_years: f64,
+        /// x for key exchange and encryption: years recorded traffic must stay secret.
+        #[arg(long, default_value_t = 10.0)]
+        secrecy_years: f64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        QuantumCommand::Maxcut {
+            graph,
+            p,
+            gamma,
+            beta,
+            seed,
+            json,
+        } => maxcut(&graph, p, gamma, beta, seed, json),
+        QuantumCommand::Balance {
+            loads,
+            servers,
+            json,
+        } => balance(&loads, servers, json),
+        QuantumCommand::Readiness {
+            path,
+            crqc_years,
+            secrecy_years,
+            json,
+        } => readiness(&path, crqc_years, secrecy_years, json),
+    }
+}
+
+fn maxcut(
+    path: &std::path::Path,
+    p: usize,
+    gamma: Option<Vec<f64>>,
+    beta: Option<Vec<f64>>,
+    seed: u64,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    if p == 0 {
+        bail!("--p must be at least 1");
+    }
+    let g = Graph::read_csv(path)?;
+    let qaoa = Qaoa::maxcut(&g, &SimConfig::default())?;
+    let opts = QaoaOptions {
+        seed,
+        ..QaoaOptions::default()
+    };
+    let r = match (gamma, beta) {
+        (Some(gm), Some(bt)) => {
+            if gm.len() != p || bt.len() != p {
+                bail!(
+                    "--gamma and --beta need {p} values each (one per layer), got {} and {}",
+                    gm.len(),
+                    bt.len()
+                );
+            }
+            qaoa.evaluate(&gm, &bt, &opts)?
+        }
+        _ => qaoa.optimize(p, &opts)?,
+    };
+    if json {
+        outln!(
+            "{}",
+            serde_json::json!({
+                "expected_cut": r.expected,
+                "best_cut": r.best_value,
+                "gamma": r.gamma,
+                "beta": r.beta,
+            })
+        );
+    } else {
+        let (_, optimum) = qaoa.diagonal().max();
+        let side: Vec<String> = g
+            .labels()
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| r.best_bitstring >> i & 1 == 1)
+            .map(|(_, l)| l.to_string())
+            .collect();
+        outln!(
+            "graph {} ({} nodes, {} edges), p = {p}",
+            g.name(),
+            g.num_nodes(),
+            g.edges().len()
+        );
+        outln!("expected cut  {:.6}", r.expected);
+        outln!("best cut      {}  (maximum cut {optimum})", r.best_value);
+        outln!("one side      {{{}}}", side.join(", "));
+        outln!("gamma         {:?}", r.gamma);
+        outln!("beta          {:?}", r.beta);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn balance(loads: &[f64], servers: usize, json: bool) -> anyhow::Result<ExitCode> {
+    let report = balance_jobs(loads, servers, &BalanceOptions::default())?;
+    if json {
+        outln!(
+            "{}",
+            serde_json::to_string(&report).context("cannot encode the report")?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!(
+        "{} jobs on {} servers, {} qubits{}",
+        loads.len(),
+        servers,
+        report.qubits,
+        report
+            .penalty
+            .map(|p| format!(", one-hot penalty {p:.3}"))
+            .unwrap_or_default()
+    );
+    outln!(
+        "{:<10} {:>10} {:>10} {:>9} {:>9}  servers (job indices)",
+        "method",
+        "makespan",
+        "imbalance",
+        "feasible",
+        "seconds"
+    );
+    let mut rows = vec![&report.classical];
+    if let Some(q) = &report.qaoa {
+        rows.push(q);
+    }
+    for o in rows {
+        let a = &o.assignment;
+        let groups: Vec<String> = (0..servers)
+            .map(|s| {
+                let jobs: Vec<String> = a
+                    .server_of_job
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, x)| **x == s)
+                    .map(|(j, _)| j.to_string())
+                    .collect();
+                format!("{}={{{}}}", s, jobs.join(","))
+            })
+            .collect();
+        outln!(
+            "{:<10} {:>10.3} {:>10.3} {:>9} {:>9.3}  {}",
+            o.method,
+            a.makespan,
+            a.imbalance,
+            o.feasible,
+            o.seconds,
+            groups.join(" ")
+        );
+    }
+    if let Some(why) = &report.qaoa_skipped {
+        outln!("qaoa skipped: {why}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn readiness(
+    path: &std::path::Path,
+    crqc_years: f64,
+    secrecy_years: f64,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let cfg = ReadinessConfig {
+        years_to_crqc: crqc_years,
+        confidentiality_years: secrecy_years,
+        ..ReadinessConfig::default()
+    };
+    let report = scan(path, &cfg)?;
+    if json {
+        outln!(
+            "{}",
+            serde_json::to_string(&report).context("cannot encode the report")?
+        );
+    } else {
+        outln!(
+            "{} files scanned, {} cryptographic uses, {} need migration, {} at risk (x + y > z = {crqc_years})",
+            report.files_scanned,
+            report.uses.len(),
+            report.roadmap.len(),
+            report.at_risk()
+        );
+        outln!(
+            "{:>4} {:<16} {:<20} {:>5} {:>7}  {:<40} action",
+            "rank",
+            "vulnerability",
+            "algorithm",
+            "bits",
+            "x+y-z",
+            "where"
+        );
+        for it in &report.roadmap {
+            let u = &it.crypto_use;
+            let place = match u.line {
+                Some(l) => format!("{}:{l}", u.path.display()),
+                None => u.path.display().to_string(),
+            };
+            outln!(
+                "{:>4} {:<16} {:<20} {:>5} {:>7.1}  {:<40} {}",
+                it.rank,
+                format!("{:?}", u.vulnerability),
+                u.algorithm,
+                u.key_bits.map(|b| b.to_string()).unwrap_or_default(),
+                it.mosca.margin,
+                place,
+                it.action
+            );
+        }
+        for i in &report.issues {
+            outln!("unreadable: {}: {}", i.path.display(), i.message);
+        }
+    }
+    Ok(if report.at_risk() > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

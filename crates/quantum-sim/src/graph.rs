@@ -1,0 +1,373 @@
+//! Weighted undirected graphs for MaxCut.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::hamiltonian::ZHamiltonian;
+use crate::qubo::Qubo;
+use crate::{Error, Result};
+
+/// An undirected graph with weighted edges on nodes `0..n`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Graph {
+    name: String,
+    num_nodes: usize,
+    edges: Vec<(usize, usize, f64)>,
+    /// Original node ids when read from a file (`labels[i]` is node `i`).
+    labels: Vec<i64>,
+}
+
+impl Graph {
+    /// A graph from edges `(u, v, weight)`; `name` is used in error messages.
+    ///
+    /// # Errors
+    /// [`Error::EmptyGraph`] without nodes or edges, [`Error::Invalid`] for a
+    /// self-loop, an out-of-range node or a non-finite weight.
+    pub fn new(name: &str, num_nodes: usize, edges: Vec<(usize, usize, f64)>) -> Result<Self> {
+        if num_nodes == 0 || edges.is_empty() {
+            return Err(Error::EmptyGraph {
+                name: name.to_owned(),
+                message: format!("{num_nodes} nodes, {} edges", edges.len()),
+            });
+        }
+        for &(u, v, w) in &edges {
+            if u >= num_nodes || v >= num_nodes {
+                return Err(Error::invalid(
+                    "edge",
+                    format!("({u}, {v}) in `{name}` names a node >= {num_nodes}"),
+                ));
+            }
+            if u == v {
+                return Err(Error::invalid(
+                    "edge",
+                    format!("self-loop on node {u} in `{name}`"),
+                ));
+            }
+            if !w.is_finite() {
+                return Err(Error::invalid(
+                    "edge",
+                    format!("weight {w} of ({u}, {v}) in `{name}`"),
+                ));
+            }
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            num_nodes,
+            edges,
+            labels: (0..num_nodes as i64).collect(),
+        })
+    }
+
+    /// An unweighted graph from node pairs.
+    ///
+    /// # Errors
+    /// As [`Graph::new`].
+    pub fn unweighted(name: &str, num_nodes: usize, pairs: &[(usize, usize)]) -> Result<Self> {
+        Self::new(
+            name,
+            num_nodes,
+            pairs.iter().map(|&(u, v)| (u, v, 1.0)).collect(),
+        )
+    }
+
+    /// Parse a `from,to[,weight]` CSV (header optional, `#` comments and blank
+    /// lines skipped). Node ids are integers; distinct ids are numbered
+    /// `0..n` in increasing order (see [`Graph::labels`]).
+    ///
+    /// # Errors
+    /// [`Error::Parse`] with the line number for a malformed line, plus the errors of [`Graph::new`].
+    pub fn parse_csv(name: &str, text: &str) -> Result<Self> {
+        let mut raw = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let line_no = i + 1;
+            let t = line.trim();
+            if t.is_empty() || t.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = t.split(',').map(str::trim).collect();
+            let perr = |message: String| Error::Parse {
+                file: name.to_owned(),
+                line: line_no,
+                message,
+            };
+            if !(2..=3).contains(&fields.len()) {
+                return Err(perr(format!(
+                    "expected `from,to[,weight]`, got {} fields",
+                    fields.len()
+                )));
+            }
+            let u = fields[0].parse::<i64>();
+            let v = fields[1].parse::<i64>();
+            let (u, v) = match (u, v) {
+                (Ok(u), Ok(v)) => (u, v),
+                // A header: the first data line with neither field numeric.
+                (Err(_), Err(_)) if raw.is_empty() && line_no == first_data_line(text) => continue,
+                _ => {
+                    return Err(perr(format!(
+                        "node ids must be integers, got `{}`,`{}`",
+                        fields[0], fields[1]
+                    )));
+                }
+            };
+            let w = match fields.get(2) {
+                Some(s) => s
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|w| w.is_finite())
+                    .ok_or_else(|| perr(format!("weight `{s}` is not a finite number")))?,
+                None => 1.0,
+            };
+            if u == v {
+                return Err(perr(format!("self-loop on node {u}")));
+            }
+            raw.push((u, v, w));
+        }
+        let mut ids: BTreeMap<i64, usize> = BTreeMap::new();
+        for &(u, v, _) in &raw {
+            ids.insert(u, 0);
+            ids.insert(v, 0);
+        }
+        for (k, slot) in ids.values_mut().enumerate() {
+            *slot = k;
+        }
+        let edges = raw.iter().map(|&(u, v, w)| (ids[&u], ids[&v], w)).collect();
+        let mut g = Self::new(name, ids.len(), edges)?;
+        g.labels = ids.keys().copied().collect();
+        Ok(g)
+    }
+
+    /// Read a graph CSV file (see [`Graph::parse_csv`]).
+    ///
+    /// # Errors
+    /// [`Error::Io`] and the errors of [`Graph::parse_csv`].
+    pub fn read_csv(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse_csv(&path.display().to_string(), &text)
+    }
+
+    /// A uniformly random simple `degree`-regular graph on `n` nodes (pairing
+    /// model with rejection, seeded).
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when `n * degree` is odd, `degree >= n`, or no simple
+    /// graph was found in 1000 tries.
+    pub fn random_regular(n: usize, degree: usize, seed: u64) -> Result<Self> {
+        if n == 0 || degree == 0 || degree >= n || (n * degree) % 2 == 1 {
+            return Err(Error::invalid(
+                "random_regular",
+                format!("no simple {degree}-regular graph on {n} nodes"),
+            ));
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        'attempt: for _ in 0..1000 {
+            let mut stubs: Vec<usize> = (0..n)
+                .flat_map(|v| std::iter::repeat_n(v, degree))
+                .collect();
+            for i in (1..stubs.len()).rev() {
+                let j = rng.random_range(0..=i);
+                stubs.swap(i, j);
+            }
+            let mut seen = std::collections::HashSet::new();
+            let mut edges = Vec::with_capacity(stubs.len() / 2);
+            for pair in stubs.chunks_exact(2) {
+                let (u, v) = (pair[0].min(pair[1]), pair[0].max(pair[1]));
+                if u == v || !seen.insert((u, v)) {
+                    continue 'attempt;
+                }
+                edges.push((u, v, 1.0));
+            }
+            return Self::new(
+                &format!("random {degree}-regular n={n} seed={seed}"),
+                n,
+                edges,
+            );
+        }
+        Err(Error::invalid(
+            "random_regular",
+            format!("no simple {degree}-regular graph on {n} nodes found in 1000 tries"),
+        ))
+    }
+
+    /// Name given at construction (file path for CSV input).
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Number of nodes.
+    #[must_use]
+    pub fn num_nodes(&self) -> usize {
+        self.num_nodes
+    }
+
+    /// Edges `(u, v, weight)`.
+    #[must_use]
+    pub fn edges(&self) -> &[(usize, usize, f64)] {
+        &self.edges
+    }
+
+    /// Original node ids (`labels()[i]` is node `i`).
+    #[must_use]
+    pub fn labels(&self) -> &[i64] {
+        &self.labels
+    }
+
+    /// Sum of edge weights.
+    #[must_use]
+    pub fn total_weight(&self) -> f64 {
+        self.edges.iter().map(|e| e.2).sum()
+    }
+
+    /// Number of connected components.
+    #[must_use]
+    pub fn components(&self) -> usize {
+        let mut parent: Vec<usize> = (0..self.num_nodes).collect();
+        fn find(p: &mut [usize], mut x: usize) -> usize {
+            while p[x] != x {
+                p[x] = p[p[x]];
+                x = p[x];
+            }
+            x
+        }
+        for &(u, v, _) in &self.edges {
+            let (a, b) = (find(&mut parent, u), find(&mut parent, v));
+            parent[a] = b;
+        }
+        (0..self.num_nodes)
+            .filter(|&x| find(&mut parent, x) == x)
+            .count()
+    }
+
+    /// `Ok(())` when connected.
+    ///
+    /// # Errors
+    /// [`Error::DisconnectedGraph`].
+    pub fn require_connected(&self) -> Result<()> {
+        let c = self.components();
+        if c > 1 {
+            return Err(Error::DisconnectedGraph {
+                name: self.name.clone(),
+                components: c,
+            });
+        }
+        Ok(())
+    }
+
+    /// Weight of the cut given by the bits of `z` (node `i` on side bit `i`).
+    #[must_use]
+    pub fn cut_value(&self, z: u64) -> f64 {
+        self.edges
+            .iter()
+            .filter(|&&(u, v, _)| ((z >> u) ^ (z >> v)) & 1 == 1)
+            .map(|e| e.2)
+            .sum()
+    }
+
+    /// The MaxCut objective as a Z-string Hamiltonian whose value on `z` is the
+    /// cut weight: `C = sum_{(u,v)} w_uv (1 - Z_u Z_v) / 2`.
+    ///
+    /// # Errors
+    /// [`Error::TooLarge`] above 64 nodes.
+    pub fn maxcut_hamiltonian(&self) -> Result<ZHamiltonian> {
+        let mut h = ZHamiltonian::new(self.num_nodes)?;
+        for &(u, v, w) in &self.edges {
+            h.add_constant(w / 2.0);
+            h.add_term(-w / 2.0, &[u, v])?;
+        }
+        Ok(h)
+    }
+
+    /// MaxCut as a QUBO to minimise: `E(x) = -cut(x) = sum w (2 x_u x_v - x_u - x_v)`.
+    #[must_use]
+    pub fn maxcut_qubo(&self) -> Qubo {
+        let mut q = Qubo::zeros(self.num_nodes);
+        for &(u, v, w) in &self.edges {
+            q.add_linear(u, -w);
+            q.add_linear(v, -w);
+            q.add_quadratic(u, v, 2.0 * w);
+        }
+        q
+    }
+}
+
+fn first_data_line(text: &str) -> usize {
+    text.lines()
+        .enumerate()
+        .find(|(_, l)| {
+            let t = l.trim();
+            !t.is_empty() && !t.starts_with('#')
+        })
+        .map_or(0, |(i, _)| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_with_header_and_ids() {
+        let g = Graph::parse_csv("t", "from,to\n10,20\n20,30\n# c\n\n30,10\n").unwrap();
+        assert_eq!(g.num_nodes(), 3);
+        assert_eq!(g.labels(), &[10, 20, 30]);
+        assert_eq!(g.edges().len(), 3);
+        assert_eq!(g.cut_value(0b001), 2.0);
+    }
+
+    #[test]
+    fn csv_errors() {
+        assert!(matches!(
+            Graph::parse_csv("t", "from,to\n1,x\n"),
+            Err(Error::Parse { line: 2, .. })
+        ));
+        assert!(matches!(
+            Graph::parse_csv("t", "from,to\n"),
+            Err(Error::EmptyGraph { .. })
+        ));
+        assert!(matches!(
+            Graph::parse_csv("t", "1,1\n"),
+            Err(Error::Parse { line: 1, .. })
+        ));
+        assert!(matches!(
+            Graph::parse_csv("t", "1,x\n2,3\n"),
+            Err(Error::Parse { line: 1, .. })
+        ));
+        assert!(matches!(
+            Graph::parse_csv("t", "0,1,abc\n"),
+            Err(Error::Parse { line: 1, .. })
+        ));
+        let g = Graph::parse_csv("t", "0,1\n2,3\n").unwrap();
+        assert!(matches!(
+            g.require_connected(),
+            Err(Error::DisconnectedGraph { components: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn random_regular_is_regular() {
+        let g = Graph::random_regular(16, 3, 1).unwrap();
+        let mut deg = [0usize; 16];
+        for &(u, v, _) in g.edges() {
+            deg[u] += 1;
+            deg[v] += 1;
+        }
+        assert!(deg.iter().all(|&d| d == 3));
+        assert!(Graph::random_regular(5, 3, 1).is_err());
+    }
+
+    #[test]
+    fn hamiltonian_and_qubo_agree_with_cut() {
+        let g = Graph::random_regular(8, 3, 2).unwrap();
+        let h = g.maxcut_hamiltonian().unwrap();
+        let q = g.maxcut_qubo();
+        for z in 0..256u64 {
+            assert!((h.value(z) - g.cut_value(z)).abs() < 1e-12);
+            assert!((q.energy_bits(z) + g.cut_value(z)).abs() < 1e-12);
+        }
+    }
+}

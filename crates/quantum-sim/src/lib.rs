@@ -1,0 +1,33 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod alloc;
+mod circuit;
+mod classical;
+mod error;
+mod gate;
+mod graph;
+mod hamiltonian;
+mod kernel;
+mod optim;
+mod qaoa;
+mod qubo;
+pub mod readiness;
+mod state;
+
+pub use alloc::{
+    Assignment, BalanceOptions, BalanceOutcome, BalanceQubo, BalanceReport, Decoded, KnapsackQubo,
+    Penalty, Placement, balance_jobs, lpt_assignment, two_server_qubo,
+};
+pub use circuit::{Circuit, FusedOp, Gate};
+pub use classical::{
+    AnnealOptions, CompareOptions, Comparison, EXACT_MAX_VARS, MethodResult, Solution, compare,
+    exact_minimum, simulated_annealing,
+};
+pub use error::{Error, Result};
+pub use gate::{C64, Matrix2, UNITARY_TOLERANCE};
+pub use graph::Graph;
+pub use hamiltonian::{Diagonal, ZHamiltonian, ZTerm};
+pub use qaoa::{Qaoa, QaoaOptions, QaoaResult};
+pub use qubo::Qubo;
+pub use state::{AMPLITUDE_BYTES, MAX_QUBITS, SimConfig, StateVector};
