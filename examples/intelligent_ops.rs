@@ -4,8 +4,11 @@
 //! (machine temperature, ambient temperature, an auto-scaling group's CPU and
 //! an EC2 service's latency) in time order, opens incidents, computes failure
 //! probabilities, assesses severity and plans dry-run remediation, then prints
-//! the incident timeline, a summary table, and a check of the incidents on
-//! `machine_temperature_system_failure` against NAB's labelled windows.
+//! the incident timeline, a summary table, a compliance score, a team skills
+//! report, a capacity plan and a QAOA-versus-exact placement from a forecast of
+//! the NYC taxi series, one canary judgement on the recorded EC2 latency
+//! series, and a check of the incidents on `machine_temperature_system_failure`
+//! against NAB's labelled windows.
 //!
 //! ```sh
 //! cargo run --release --example intelligent_ops

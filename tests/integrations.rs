@@ -272,3 +272,16 @@ fn rl_bandit_selector_learns_the_runbook_that_works() {
     assert!(late[1] >= 95, "{late:?}");
     assert!(picks[1] > 250, "{picks:?}");
 }
+
+#[test]
+fn a_log_in_another_format_is_an_error_not_a_clean_bill() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.log");
+    std::fs::write(&empty, "").unwrap();
+    let err = log_threat_incidents(&empty, "OpenSSH").unwrap_err();
+    assert!(err.to_string().contains("no log lines"), "{err}");
+    let foreign = dir.path().join("foreign.log");
+    std::fs::write(&foreign, "garbage\nmore garbage\n").unwrap();
+    let err = log_threat_incidents(&foreign, "OpenSSH").unwrap_err();
+    assert!(err.to_string().contains("none of the 2 lines"), "{err}");
+}

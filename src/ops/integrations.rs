@@ -426,6 +426,21 @@ pub fn log_threat_incidents(
     use aiops_secops::ResponseAction;
 
     let (mined, report) = aiops_secops::analyze_file(path, format, None)?;
+    // An empty log, or one written in another format, would read as "no threats".
+    let stats = mined.log.stats;
+    if stats.lines == 0 || stats.unmatched == stats.lines {
+        return Err(crate::Error::Source {
+            source_name: path.display().to_string(),
+            message: if stats.lines == 0 {
+                "no log lines".to_owned()
+            } else {
+                format!(
+                    "none of the {} lines matches the `{format}` header format",
+                    stats.lines
+                )
+            },
+        });
+    }
     let responses =
         aiops_secops::respond_all(&report, &mined, &aiops_secops::ResponsePolicy::default());
     let stem = path

@@ -99,8 +99,11 @@ fn main() -> ExitCode {
     };
     match run(cli) {
         Ok(code) => code,
-        // The reader went away (`| head`): stop quietly, as ripgrep and coreutils do.
-        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // The reader went away (`| head`): stop quietly with the status of a
+        // process killed by SIGPIPE (128 + 13), as coreutils do. Not 0: the
+        // command did not finish, and a check's findings may be unprinted,
+        // so `set -o pipefail` scripts must not read it as success.
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(141),
         Err(e) => {
             // One line: the chain of causes joined by ": ".
             eprintln!("aiops: error: {e:#}");
@@ -131,9 +134,21 @@ fn usage_error(e: &clap::Error) -> ExitCode {
         }
         _ => {
             let text = e.render().to_string();
-            let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+            let mut lines = text.lines().map(str::trim);
             let first = lines.next().unwrap_or("invalid arguments");
             let first = first.strip_prefix("error: ").unwrap_or(first);
+            // "the following required arguments were not provided:" lists
+            // the arguments on the lines after it, up to a blank line.
+            let listed: Vec<&str> = if first.ends_with(':') {
+                lines.take_while(|l| !l.is_empty()).collect()
+            } else {
+                Vec::new()
+            };
+            let first = if listed.is_empty() {
+                first.to_owned()
+            } else {
+                format!("{} {}", first, listed.join(", "))
+            };
             let usage = text
                 .lines()
                 .find_map(|l| l.trim().strip_prefix("Usage: "))

@@ -161,7 +161,20 @@ fn a_closed_pipe_ends_the_command_quietly() {
     writer.join().unwrap().unwrap();
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(!err.contains("panicked"), "{err}");
-    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(out.status.code(), Some(141), "{err}");
+}
+
+#[test]
+fn missing_arguments_are_named_on_the_one_line() {
+    let out = aiops(&["detect", "x.csv"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("not provided: --method <METHOD>, --output <OUTPUT>"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -263,4 +276,314 @@ fn the_same_series_twice_is_named_in_the_error() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("both give series `nyc_taxi`"), "{err}");
+}
+
+fn gitops_stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+#[test]
+fn canary_metric_missing_from_one_input_is_an_input_error() {
+    let canary = std::fs::read_to_string(data("gitops/canary.csv"))
+        .unwrap()
+        .replace("latency_p99_ms", "latency_p99");
+    let out = aiops(
+        &[
+            "canary",
+            "judge",
+            "--baseline",
+            &data("gitops/baseline.csv"),
+            "--canary",
+            "-",
+            "--config",
+            &data("gitops/judge.yaml"),
+        ],
+        Some(&canary),
+    );
+    let err = gitops_stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("metric `latency_p99_ms` is in ") && err.contains("missing from stdin"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn canary_configured_metric_in_neither_input_is_shown() {
+    let config = std::fs::read_to_string(data("gitops/judge.yaml")).unwrap()
+        + "  - name: disk_util\n    group: saturation\n";
+    let out = aiops(
+        &[
+            "canary",
+            "judge",
+            "--baseline",
+            &data("gitops/baseline.csv"),
+            "--canary",
+            &data("gitops/canary.csv"),
+            "--config",
+            "-",
+        ],
+        Some(&config),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let row = text.lines().find(|l| l.starts_with("disk_util")).unwrap();
+    assert!(row.contains("NoData (absent)"), "{row}");
+    assert!(
+        text.contains("note: `disk_util` is in the judge config but in neither"),
+        "{text}"
+    );
+}
+
+#[test]
+fn canary_reports_missing_removed_in_table_and_json() {
+    // Blank the latency cell of the second data row.
+    let baseline: String = std::fs::read_to_string(data("gitops/baseline.csv"))
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 2 {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                cells[1] = "";
+                cells.join(",") + "\n"
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let args = |json: bool| {
+        let mut a = vec![
+            "canary".to_owned(),
+            "judge".to_owned(),
+            "--baseline".to_owned(),
+            "-".to_owned(),
+            "--canary".to_owned(),
+            data("gitops/canary.csv"),
+        ];
+        if json {
+            a.push("--json".to_owned());
+        }
+        a
+    };
+    let a = args(true);
+    let out = aiops(
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        Some(&baseline),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let metrics = v["metrics"].as_array().unwrap();
+    let lat = metrics
+        .iter()
+        .find(|m| m["name"] == "latency_p99_ms")
+        .unwrap();
+    assert_eq!(lat["missing_removed"], 1);
+    let keys: Vec<&str> = lat
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for k in [
+        "name",
+        "classification",
+        "u",
+        "p_value",
+        "ci_low",
+        "ci_high",
+    ] {
+        assert!(keys.contains(&k), "{keys:?}");
+    }
+    assert!(
+        metrics
+            .iter()
+            .filter(|m| m["name"] != "latency_p99_ms")
+            .all(|m| m["missing_removed"] == 0)
+    );
+    let a = args(false);
+    let out = aiops(
+        &a.iter().map(String::as_str).collect::<Vec<_>>(),
+        Some(&baseline),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.lines().next().unwrap().ends_with("missing"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("latency_p99_ms"))
+        .unwrap();
+    assert!(row.ends_with(" 1"), "{row}");
+}
+
+#[test]
+fn canary_huge_values_are_rejected_with_file_and_line() {
+    let baseline = "timestamp,lat\n1,10\n2,1e308\n3,12\n";
+    let out = aiops(
+        &[
+            "canary",
+            "judge",
+            "--baseline",
+            "-",
+            "--canary",
+            &data("gitops/canary.csv"),
+        ],
+        Some(baseline),
+    );
+    let err = gitops_stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("stdin:3:2: value 1e308 exceeds"), "{err}");
+}
+
+#[test]
+fn canary_and_rollout_refuse_two_standard_inputs() {
+    let out = aiops(
+        // No input: the command refuses before reading (a write could race its exit).
+        &["canary", "judge", "--baseline", "-", "--canary", "-"],
+        None,
+    );
+    let err = gitops_stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("only one input can be standard input"),
+        "{err}"
+    );
+    let out = aiops(&["rollout", "simulate", "-", "--metrics", "-"], None);
+    let err = gitops_stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("only one input can be standard input"),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_validation_errors_name_the_file() {
+    let out = aiops(
+        &[
+            "canary",
+            "judge",
+            "--baseline",
+            &data("gitops/baseline.csv"),
+            "--canary",
+            &data("gitops/canary.csv"),
+            "--config",
+            "-",
+        ],
+        Some("thresholds: {pass: 75, marginal: 95}\n"),
+    );
+    let err = gitops_stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.starts_with("aiops: error: stdin: judge config: thresholds"),
+        "{err}"
+    );
+    let rollout = std::fs::read_to_string(data("gitops/rollout.yaml"))
+        .unwrap()
+        .replace("setWeight: 60", "setWeight: 150");
+    let out = aiops(
+        &[
+            "rollout",
+            "simulate",
+            "-",
+            "--metrics",
+            &data("gitops/metrics.csv"),
+        ],
+        Some(&rollout),
+    );
+    let err = gitops_stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("aiops: error: stdin: strategy:"), "{err}");
+    assert!(err.contains("150"), "{err}");
+}
+
+#[test]
+fn rollout_measurements_outside_the_metrics_are_input_errors() {
+    let rollout = data("gitops/rollout.yaml");
+    let full = std::fs::read_to_string(data("gitops/metrics.csv")).unwrap();
+    // `head -5`: the data ends before the first analysis finishes.
+    let head: String = full.lines().take(5).map(|l| format!("{l}\n")).collect();
+    let out = aiops(
+        &["rollout", "simulate", &rollout, "--metrics", "-"],
+        Some(&head),
+    );
+    let err = gitops_stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("stdin: recorded metrics: metric `success_rate`: no data at ")
+            && err.contains("after the recording")
+            && err.contains("the recording covers "),
+        "{err}"
+    );
+    for start in ["2030-01-01T00:00:00Z", "1700000000"] {
+        let out = aiops(
+            &[
+                "rollout",
+                "simulate",
+                &rollout,
+                "--metrics",
+                "-",
+                "--start",
+                start,
+            ],
+            Some(&full),
+        );
+        let err = gitops_stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("is outside the metrics data in stdin"),
+            "{err}"
+        );
+    }
+    // The full data still completes the steps up to the final pause.
+    let out = aiops(
+        &["rollout", "simulate", &rollout, "--metrics", "-"],
+        Some(&full),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", gitops_stderr(&out));
+}
+
+#[test]
+fn rollout_unknown_metrics_are_input_errors_not_aborts() {
+    // A metric column missing from the CSV.
+    let only_success: String = std::fs::read_to_string(data("gitops/metrics.csv"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split(',').take(2).collect::<Vec<_>>().join(",") + "\n")
+        .collect();
+    let out = aiops(
+        &[
+            "rollout",
+            "simulate",
+            &data("gitops/rollout.yaml"),
+            "--metrics",
+            "-",
+        ],
+        Some(&only_success),
+    );
+    let err = gitops_stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("metric `latency_p99_ms`: not in the recorded metrics"),
+        "{err}"
+    );
+    // A Flagger Canary naming a metric the CSV does not have.
+    let flagger = "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: podinfo}\n\
+        spec:\n  analysis:\n    interval: 1m\n    threshold: 2\n    stepWeight: 20\n    maxWeight: 60\n\
+        \x20   metrics:\n    - name: request-success-rate\n      thresholdRange: {min: 99}\n";
+    let out = aiops(
+        &[
+            "rollout",
+            "simulate",
+            "-",
+            "--metrics",
+            &data("gitops/metrics.csv"),
+        ],
+        Some(flagger),
+    );
+    let err = gitops_stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("metric `request-success-rate`: not in the recorded metrics"),
+        "{err}"
+    );
 }

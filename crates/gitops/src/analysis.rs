@@ -287,17 +287,44 @@ pub trait MetricProvider: Send + Sync + fmt::Debug {
     async fn measure(&self, metric: &str, at: Timestamp) -> Result<f64>;
 }
 
-/// An in-memory provider: per metric, time-ordered points; a measurement at
-/// `at` returns the latest point at or before `at`.
+/// An in-memory provider over recorded data: per metric, time-ordered
+/// points; a measurement at `at` returns the latest point at or before `at`.
+///
+/// With [`InMemoryProvider::with_max_staleness`] the provider stands for a
+/// complete recording: the point must be at most the bound older than `at`
+/// (with the recording's step as the bound, a measurement uses data no
+/// older than one step: past the last point by more than a step, or across
+/// a longer gap, there is no answer), and asking for an unknown metric, a
+/// time before the first point or a time past the bound is
+/// [`Error::NotRecorded`], an input error that [`run_analysis`] returns
+/// rather than counting as an error measurement: the recording does not
+/// cover the rollout. Without a bound (the default) the provider behaves
+/// like a live source: those cases are [`Error::Provider`] errors, counted
+/// as error measurements, and the last point answers forever.
 #[derive(Debug, Clone, Default)]
 pub struct InMemoryProvider {
     series: BTreeMap<String, Vec<(Timestamp, f64)>>,
+    max_staleness_ms: Option<i64>,
 }
 
 impl InMemoryProvider {
     /// An empty provider.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets the staleness bound: a point more than `ms` older than the
+    /// measurement time no longer answers (`0` accepts only exact-time
+    /// points). Without a bound (the default) the last point answers forever.
+    #[must_use]
+    pub fn with_max_staleness(mut self, ms: i64) -> Self {
+        self.max_staleness_ms = Some(ms.max(0));
+        self
+    }
+
+    /// The staleness bound, if set.
+    pub fn max_staleness(&self) -> Option<i64> {
+        self.max_staleness_ms
     }
 
     /// Adds points for `metric`, keeping them sorted by time.
@@ -326,18 +353,70 @@ impl InMemoryProvider {
 #[async_trait::async_trait]
 impl MetricProvider for InMemoryProvider {
     async fn measure(&self, metric: &str, at: Timestamp) -> Result<f64> {
-        let points = self.series.get(metric).ok_or_else(|| Error::Provider {
-            metric: metric.to_owned(),
-            message: "unknown metric".into(),
+        // With a staleness bound the recording is the whole truth: what it
+        // lacks is an input error. Without one, keep the live-provider
+        // semantics (an error measurement).
+        let not_recorded = |message: String| {
+            if self.max_staleness_ms.is_some() {
+                Error::NotRecorded {
+                    metric: metric.to_owned(),
+                    message,
+                }
+            } else {
+                Error::Provider {
+                    metric: metric.to_owned(),
+                    message,
+                }
+            }
+        };
+        let points = self.series.get(metric).ok_or_else(|| {
+            let known: Vec<&str> = self.series.keys().map(String::as_str).collect();
+            not_recorded(format!(
+                "not in the recorded metrics (recorded: {})",
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ))
         })?;
+        let (Some(first), Some(last)) = (points.first(), points.last()) else {
+            return Err(not_recorded("has no recorded points".to_owned()));
+        };
+        let range = || {
+            let mut r = format!("the recording covers {} to {}", first.0, last.0);
+            if let Some(s) = self.max_staleness_ms {
+                r.push_str(&format!(
+                    " and a point answers for {} after its time",
+                    crate::rollout::fmt_duration(s)
+                ));
+            }
+            r
+        };
         let idx = points.partition_point(|p| p.0 <= at);
         if idx == 0 {
-            return Err(Error::Provider {
-                metric: metric.to_owned(),
-                message: format!("no point at or before {at}"),
-            });
+            return Err(not_recorded(format!(
+                "no data at {at}: before the recording ({})",
+                range()
+            )));
         }
-        Ok(points[idx - 1].1)
+        let (t, v) = points[idx - 1];
+        if let Some(s) = self.max_staleness_ms {
+            let age = at.millis_since(t);
+            if age > s {
+                let place = if idx == points.len() {
+                    "after the recording"
+                } else {
+                    "in a gap of the recording"
+                };
+                return Err(not_recorded(format!(
+                    "no data at {at}: {place}, the latest earlier point ({t}) is {} old ({})",
+                    crate::rollout::fmt_duration(age),
+                    range()
+                )));
+            }
+        }
+        Ok(v)
     }
 }
 
@@ -398,7 +477,9 @@ pub struct AnalysisRun {
 /// `Error`: a dead metric source must not promote a rollout).
 ///
 /// # Errors
-/// [`Error::Invalid`] when the template does not pass [`AnalysisTemplate::check`].
+/// [`Error::Invalid`] when the template does not pass [`AnalysisTemplate::check`];
+/// [`Error::NotRecorded`] from the provider (recorded data that does not
+/// cover a measurement is an input error, not an error measurement).
 pub async fn run_analysis(
     template: &AnalysisTemplate,
     provider: &dyn MetricProvider,
@@ -423,6 +504,7 @@ pub async fn run_analysis(
             finished_at = finished_at.max(at);
             let (value, message, phase) = match provider.measure(&m.name, at).await {
                 Ok(v) => (Some(v), None, m.evaluate(v)),
+                Err(e @ Error::NotRecorded { .. }) => return Err(e),
                 Err(e) => (None, Some(e.to_string()), AnalysisPhase::Error),
             };
             match phase {

@@ -43,6 +43,34 @@ pub enum Error {
         /// The offending value.
         value: f64,
     },
+    /// A sample value's magnitude exceeds [`crate::MAX_SAMPLE_MAGNITUDE`]: the
+    /// pairwise differences and means of the test would overflow to infinity.
+    #[error(
+        "metric `{metric}`: {side} value at index {index} ({value:e}) exceeds the supported magnitude 1e300"
+    )]
+    SampleOutOfRange {
+        /// The metric name.
+        metric: String,
+        /// `canary` or `baseline`.
+        side: &'static str,
+        /// Index of the value in the sample.
+        index: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// A metric has samples on one side only: comparing it is impossible and
+    /// calling it `NoData` would let a renamed column pass silently.
+    #[error(
+        "metric `{metric}` is in the {present_in} samples but missing from the {missing_from} samples"
+    )]
+    MetricMissing {
+        /// The metric name.
+        metric: String,
+        /// `baseline` or `canary`: the side without the metric.
+        missing_from: &'static str,
+        /// The other side.
+        present_in: &'static str,
+    },
     /// All observations of both samples are tied: the test has no variance.
     #[error("metric `{metric}`: all observations are tied, the test is undefined")]
     DegenerateSample {
@@ -92,6 +120,18 @@ pub enum Error {
         /// The metric queried.
         metric: String,
         /// What went wrong.
+        message: String,
+    },
+    /// Recorded metrics cannot answer a measurement: the metric is not
+    /// recorded, or the time lies before the recording, after it, or in a
+    /// gap longer than the provider's staleness bound. An input error, not a
+    /// measurement error: [`crate::run_analysis`] and [`crate::simulate`]
+    /// return it instead of counting an error measurement.
+    #[error("recorded metrics: metric `{metric}`: {message}")]
+    NotRecorded {
+        /// The metric queried.
+        metric: String,
+        /// What is missing, with the time asked for and the recorded range.
         message: String,
     },
     /// A deployment history file holds a line that is not a record.

@@ -357,13 +357,29 @@ impl CanaryJudge {
     /// Judges every metric named in the configuration or in either sample
     /// map and combines the results into a score and verdict.
     ///
-    /// A metric missing from a map, or with only NaN points, is `NoData`.
-    /// With the `parallel` feature, metrics are judged on rayon's pool; the
-    /// result is the same.
+    /// A metric with only NaN points on a side, or a configured metric in
+    /// neither map, is `NoData` (its `reason` says which). With the
+    /// `parallel` feature, metrics are judged on rayon's pool; the result is
+    /// the same.
     ///
     /// # Errors
-    /// [`Error::NonFiniteSample`] when a sample holds an infinite value.
+    /// [`Error::MetricMissing`] when a metric is in one map but not the other
+    /// (a renamed column must not pass as `NoData`);
+    /// [`Error::NonFiniteSample`] when a sample holds an infinite value;
+    /// [`Error::SampleOutOfRange`] when one exceeds [`crate::MAX_SAMPLE_MAGNITUDE`].
     pub fn judge(&self, baseline: &MetricSamples, canary: &MetricSamples) -> Result<Judgement> {
+        for (have, other, present_in, missing_from) in [
+            (baseline, canary, "baseline", "canary"),
+            (canary, baseline, "canary", "baseline"),
+        ] {
+            if let Some(metric) = have.keys().find(|k| !other.contains_key(*k)) {
+                return Err(Error::MetricMissing {
+                    metric: metric.clone(),
+                    missing_from,
+                    present_in,
+                });
+            }
+        }
         let mut names: BTreeSet<&str> = self
             .config
             .metrics
@@ -376,7 +392,13 @@ impl CanaryJudge {
         let one = |name: &str, bufs: &mut (Vec<f64>, Vec<f64>)| {
             let b = baseline.get(name).unwrap_or(&empty);
             let c = canary.get(name).unwrap_or(&empty);
-            self.judge_metric_with(name, b, c, bufs)
+            let mut r = self.judge_metric_with(name, b, c, bufs)?;
+            if !baseline.contains_key(name) && !canary.contains_key(name) {
+                r.reason =
+                    "no data: configured metric is in neither the baseline nor the canary samples"
+                        .to_owned();
+            }
+            Ok(r)
         };
         #[cfg(feature = "parallel")]
         let metrics = {
@@ -401,7 +423,8 @@ impl CanaryJudge {
     /// Judges one metric (configured or not) from its two samples.
     ///
     /// # Errors
-    /// [`Error::NonFiniteSample`] when a sample holds an infinite value.
+    /// [`Error::NonFiniteSample`] when a sample holds an infinite value;
+    /// [`Error::SampleOutOfRange`] when one exceeds [`crate::MAX_SAMPLE_MAGNITUDE`].
     pub fn judge_metric(
         &self,
         name: &str,
@@ -442,6 +465,13 @@ impl CanaryJudge {
                         index,
                         value: v,
                     });
+                } else if v.abs() > crate::mann_whitney::MAX_SAMPLE_MAGNITUDE {
+                    return Err(Error::SampleOutOfRange {
+                        metric: name.to_owned(),
+                        side,
+                        index,
+                        value: v,
+                    });
                 } else {
                     dst.push(v);
                 }
@@ -468,7 +498,17 @@ impl CanaryJudge {
             );
             return Ok(result);
         }
-        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        // The plain sum overflows only past ~1.8e8 points at the magnitude
+        // bound; then the pre-scaled sum keeps the mean finite.
+        let mean = |v: &[f64]| {
+            let n = v.len() as f64;
+            let m = v.iter().sum::<f64>() / n;
+            if m.is_finite() {
+                m
+            } else {
+                v.iter().map(|x| x / n).sum::<f64>()
+            }
+        };
         let (mb, mc) = (mean(bbuf), mean(cbuf));
         let effect = if mb == 0.0 { 1.0 } else { mc / mb };
         result.effect_size = Some(effect);

@@ -31,7 +31,9 @@ pub use judge::{
     MetricConfig, MetricResult, MetricSamples, ScoreThresholds, Verdict,
 };
 pub use manifest::{parse_duration, parse_rollout_yaml};
-pub use mann_whitney::{MannWhitney, ROOT_TOLERANCE, mann_whitney, mann_whitney_in_place};
+pub use mann_whitney::{
+    MAX_SAMPLE_MAGNITUDE, MannWhitney, ROOT_TOLERANCE, mann_whitney, mann_whitney_in_place,
+};
 pub use rollout::{
     CanaryStep, NextAction, PauseReason, RolloutEvent, RolloutPhase, RolloutSpec, RolloutState,
     Simulation, SimulationOptions, Strategy, TimelineEntry, fmt_duration, simulate,

@@ -48,6 +48,15 @@ pub fn mann_whitney(metric: &str, x: &[f64], y: &[f64], confidence: f64) -> Resu
     mann_whitney_in_place(metric, &mut xs, &mut ys, confidence)
 }
 
+/// Largest sample magnitude the test accepts: `1e300`.
+///
+/// The confidence interval searches over pairwise differences `x - y - d`,
+/// which reach four times the largest magnitude; `1e300` keeps them (and
+/// means over up to `1e8` points) far below `f64::MAX` (about `1.8e308`), so
+/// every statistic stays finite. Larger values are rejected with
+/// [`Error::SampleOutOfRange`] rather than yielding an infinite interval.
+pub const MAX_SAMPLE_MAGNITUDE: f64 = 1e300;
+
 /// Same as [`mann_whitney`] but sorts the caller's buffers in place instead
 /// of copying them (the allocation-free path the judge uses).
 ///
@@ -74,6 +83,18 @@ pub fn mann_whitney_in_place(
         }
         if let Some((index, &value)) = s.iter().enumerate().find(|(_, v)| !v.is_finite()) {
             return Err(Error::NonFiniteSample {
+                metric: metric.to_owned(),
+                side,
+                index,
+                value,
+            });
+        }
+        if let Some((index, &value)) = s
+            .iter()
+            .enumerate()
+            .find(|(_, v)| v.abs() > MAX_SAMPLE_MAGNITUDE)
+        {
+            return Err(Error::SampleOutOfRange {
                 metric: metric.to_owned(),
                 side,
                 index,

@@ -14,8 +14,12 @@ use crate::judge::MetricSamples;
 /// judge removes and counts it). Anything else that is not a number is an
 /// error that names the line and column.
 ///
+/// A value whose magnitude exceeds [`crate::MAX_SAMPLE_MAGNITUDE`] (`1e300`)
+/// is an error too: the test's pairwise differences would overflow.
+///
 /// # Errors
-/// [`Error::Csv`] on a malformed file, a non-numeric value or an empty file.
+/// [`Error::Csv`] on a malformed file, a non-numeric or out-of-range value
+/// or an empty file.
 pub fn read_samples_csv(source_name: &str, text: &str) -> Result<MetricSamples> {
     let err = |line: u64, column: usize, message: String| Error::Csv {
         source_name: source_name.to_owned(),
@@ -61,6 +65,15 @@ pub fn read_samples_csv(source_name: &str, text: &str) -> Result<MetricSamples> 
             return Ok(f64::NAN);
         }
         match cell.parse::<f64>() {
+            Ok(v) if v.abs() > crate::mann_whitney::MAX_SAMPLE_MAGNITUDE && v.is_finite() => {
+                Err(err(
+                    line,
+                    column,
+                    format!(
+                        "value {cell} exceeds the supported magnitude 1e300 (the statistics would overflow)"
+                    ),
+                ))
+            }
             Ok(v) if v.is_finite() => Ok(v),
             Ok(v) => Err(err(line, column, format!("value {v} is not finite"))),
             Err(_) => Err(err(line, column, format!("{cell:?} is not a number"))),

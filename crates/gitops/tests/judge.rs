@@ -299,14 +299,31 @@ fn critical_metrics_fail_the_run() {
         .unwrap();
     assert_eq!(j.critical_failures, vec!["error_rate".to_owned()]);
     assert_eq!((j.score, j.verdict), (0.0, Verdict::Fail));
-    // A critical metric with no data fails the run too.
-    let canary = samples(&[("a", seq(20, 0.0)), ("b", seq(20, 0.0))]);
+    // A critical metric with no data (only missing points) fails the run too.
+    let canary = samples(&[
+        ("error_rate", vec![f64::NAN; 3]),
+        ("a", seq(20, 0.0)),
+        ("b", seq(20, 0.0)),
+    ]);
     let j = CanaryJudge::new(cfg.clone())
         .unwrap()
         .judge(&baseline, &canary)
         .unwrap();
     assert_eq!(j.critical_failures, vec!["error_rate".to_owned()]);
     assert_eq!(j.verdict, Verdict::Fail);
+    // So does one that is configured but in neither sample map.
+    let drop = |m: &MetricSamples| {
+        let mut m = m.clone();
+        m.remove("error_rate");
+        m
+    };
+    let j = CanaryJudge::new(cfg.clone())
+        .unwrap()
+        .judge(&drop(&baseline), &drop(&canary))
+        .unwrap();
+    assert_eq!(j.critical_failures, vec!["error_rate".to_owned()]);
+    let err = j.metrics.iter().find(|m| m.name == "error_rate").unwrap();
+    assert!(err.reason.contains("neither"), "{}", err.reason);
     // Below the critical effect size a critical High only counts as a High.
     crit.critical_effect_size = EffectSize {
         decrease: 0.5,
@@ -415,4 +432,68 @@ fn config_from_yaml() {
     assert!(cfg.metrics[0].critical);
     let e = JudgeConfig::from_yaml_str("judge.yaml", "confidance: 0.9\n").unwrap_err();
     assert!(matches!(e, Error::Manifest { .. }), "{e}");
+}
+
+#[test]
+fn a_metric_on_one_side_only_is_an_error() {
+    // A renamed column must not turn into two NoData metrics and a pass.
+    let judge = CanaryJudge::new(JudgeConfig::default()).unwrap();
+    let baseline = samples(&[("lat_ms", seq(20, 0.0)), ("err", seq(20, 0.0))]);
+    let canary = samples(&[("lat", seq(20, 0.0)), ("err", seq(20, 0.0))]);
+    let e = judge.judge(&baseline, &canary).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::MetricMissing { metric, missing_from: "canary", present_in: "baseline" }
+                if metric == "lat_ms"
+        ),
+        "{e}"
+    );
+    let e = judge.judge(&canary, &baseline).unwrap_err();
+    assert!(
+        matches!(&e, Error::MetricMissing { metric, missing_from: "canary", .. } if metric == "lat"),
+        "{e}"
+    );
+    // NaN-only on one side is still NoData, with the missing points counted.
+    let canary = samples(&[("lat_ms", vec![f64::NAN; 4]), ("err", seq(20, 0.0))]);
+    let j = judge.judge(&baseline, &canary).unwrap();
+    let lat = j.metrics.iter().find(|m| m.name == "lat_ms").unwrap();
+    assert_eq!(
+        (lat.classification, lat.missing_removed),
+        (Classification::NoData, 4)
+    );
+}
+
+#[test]
+fn huge_magnitudes_are_rejected_not_infinite() {
+    let judge = CanaryJudge::new(JudgeConfig::default()).unwrap();
+    let mut b = seq(20, 0.0);
+    b[3] = -1e308;
+    let e = judge.judge_metric("m", &b, &seq(20, 0.0)).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::SampleOutOfRange {
+                side: "baseline",
+                index: 3,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(aiops_gitops::mann_whitney("m", &[1e308, 1.0], &[1.0, 2.0], 0.95).is_err());
+    // At the bound the interval stays finite.
+    let c: Vec<f64> = (0..20)
+        .map(|i| if i % 2 == 0 { 1e300 } else { -1e300 })
+        .collect();
+    let r = judge.judge_metric("m", &seq(20, 0.0), &c).unwrap();
+    let t = r.test.unwrap();
+    assert!(t.ci_low.is_finite() && t.ci_high.is_finite(), "{t:?}");
+    assert!(r.effect_size.unwrap().is_finite());
+    // The CSV reader names the file, line and column.
+    let e = aiops_gitops::read_samples_csv("c.csv", "a,b\n1,2\n1e308,3\n").unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "c.csv:3:1: value 1e308 exceeds the supported magnitude 1e300 (the statistics would overflow)"
+    );
 }

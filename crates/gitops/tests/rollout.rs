@@ -400,3 +400,84 @@ fn bad_strategies_are_typed_errors() {
     );
     assert!(matches!(linear.check(), Err(Error::Strategy { .. })));
 }
+
+#[tokio::test]
+async fn recorded_metrics_answer_only_within_their_staleness_bound() {
+    use aiops_gitops::MetricProvider;
+    let p = provider(&[(0, 0.99), (30, 0.98), (60, 0.97)]).with_max_staleness(30_000);
+    assert_eq!(p.max_staleness(), Some(30_000));
+    // At or before t, no older than one step.
+    assert_eq!(p.measure("success_rate", t(45)).await.unwrap(), 0.98);
+    assert_eq!(p.measure("success_rate", t(90)).await.unwrap(), 0.97);
+    // Past the last point by more than a step, before the first, unknown: NotRecorded.
+    for (metric, at, needle) in [
+        ("success_rate", 91, "after the recording"),
+        ("success_rate", -1, "before the recording"),
+        (
+            "latency",
+            10,
+            "not in the recorded metrics (recorded: success_rate)",
+        ),
+    ] {
+        let e = p.measure(metric, t(at)).await.unwrap_err();
+        assert!(matches!(e, Error::NotRecorded { .. }), "{e}");
+        assert!(e.to_string().contains(needle), "{e}");
+    }
+    // A gap longer than the bound is not bridged.
+    let gap = provider(&[(0, 1.0), (30, 1.0), (300, 1.0)]).with_max_staleness(30_000);
+    let e = gap.measure("success_rate", t(100)).await.unwrap_err();
+    assert!(e.to_string().contains("in a gap of the recording"), "{e}");
+    // Without a bound the rest are live-provider errors (error measurements)
+    // and the last point answers forever, as before.
+    let e = provider(&[(0, 0.5)])
+        .measure("latency", t(0))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Provider { .. }), "{e}");
+    let open = provider(&[(0, 0.5)]);
+    assert_eq!(
+        open.measure("success_rate", t(1_000_000)).await.unwrap(),
+        0.5
+    );
+}
+
+#[tokio::test]
+async fn simulation_past_the_recording_is_an_input_error_not_an_abort() {
+    let spec = parse_rollout_yaml("rollout.yaml", ARGO).unwrap();
+    // Only the first 20 s are recorded: the analyses cannot be measured.
+    let short = provider(&[(0, 0.99), (10, 0.99), (20, 0.99)]).with_max_staleness(10_000);
+    let e = simulate(
+        &spec,
+        &short,
+        "v2",
+        "v1",
+        t(0),
+        SimulationOptions {
+            auto_promote: true,
+            ..SimulationOptions::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, Error::NotRecorded { .. }), "{e}");
+    // A metric the recording lacks is the same input error.
+    let other = {
+        let mut p = InMemoryProvider::new().with_max_staleness(10_000);
+        p.insert("latency", (0..1000).map(|i| (t(i * 10), 1.0)));
+        p
+    };
+    let e = simulate(
+        &spec,
+        &other,
+        "v2",
+        "v1",
+        t(0),
+        SimulationOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&e, Error::NotRecorded { metric, .. } if metric == "success_rate"),
+        "{e}"
+    );
+}

@@ -6,35 +6,90 @@
 use std::time::Instant;
 
 use crate::classical::{AnnealOptions, simulated_annealing};
-use crate::qaoa::{Qaoa, QaoaOptions};
+use crate::qaoa::{Qaoa, QaoaOptions, check_layers};
 use crate::qubo::Qubo;
 use crate::state::SimConfig;
 use crate::{Error, Result};
+
+/// Largest total load the balancing QUBOs accept. Their coefficients are
+/// products of loads and of the total (up to `8 A^2`, and `A^2 (k - 1) / k`
+/// for [`Penalty::Strict`]), so the total is bounded to keep every
+/// coefficient and energy finite. Scale larger loads down (the optimal
+/// assignment does not change).
+pub const MAX_TOTAL_LOAD: f64 = 1e150;
+
+/// Most QUBO variables a balancing problem may have: `jobs` for two servers,
+/// `jobs * servers` otherwise. The QUBO is stored densely (`8 n^2` bytes, 32 MiB
+/// at the bound), so this is checked before anything is allocated.
+pub const MAX_BALANCE_VARS: usize = 2048;
 
 fn check_loads(loads: &[f64]) -> Result<f64> {
     if loads.is_empty() {
         return Err(Error::invalid("loads", "no jobs"));
     }
-    if let Some((i, l)) = loads
-        .iter()
-        .enumerate()
-        .find(|(_, l)| !l.is_finite() || **l < 0.0)
-    {
+    let mut total = 0.0;
+    for (i, &l) in loads.iter().enumerate() {
+        if !l.is_finite() || l < 0.0 {
+            return Err(Error::invalid(
+                "loads",
+                format!("job {i} has load {l}; loads must be finite and >= 0"),
+            ));
+        }
+        total += l;
+        if total > MAX_TOTAL_LOAD {
+            return Err(Error::invalid(
+                "loads",
+                format!(
+                    "job {i} has load {l:e}: the total load would reach {total:e}, above {MAX_TOTAL_LOAD:e} \
+                     (the QUBO squares the loads and their total); scale the loads down"
+                ),
+            ));
+        }
+    }
+    Ok(total)
+}
+
+/// Check `servers` against the job count before anything is allocated:
+/// at least 2, and at most [`MAX_BALANCE_VARS`] QUBO variables (`jobs` with
+/// the two-server encoding, `jobs * servers` with the one-hot encoding).
+fn check_servers(jobs: usize, servers: usize, one_hot: bool) -> Result<()> {
+    if servers < 2 {
         return Err(Error::invalid(
-            "loads",
-            format!("job {i} has load {l}; loads must be finite and >= 0"),
+            "servers",
+            format!("{servers}; need at least 2"),
         ));
     }
-    Ok(loads.iter().sum())
+    let vars = if one_hot {
+        jobs.saturating_mul(servers)
+    } else {
+        jobs
+    };
+    if vars > MAX_BALANCE_VARS {
+        let how = if one_hot {
+            "jobs x servers"
+        } else {
+            "one per job"
+        };
+        return Err(Error::invalid(
+            "servers",
+            format!(
+                "{jobs} jobs on {servers} servers need {vars} QUBO variables ({how}); \
+                 at most {MAX_BALANCE_VARS} are supported"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Two-server balancing (number partitioning): `x_i = 1` puts job `i` on
 /// server 1. The energy is `(L_1 - L_0)^2`, zero for a perfect split.
 ///
 /// # Errors
-/// [`Error::Invalid`] for no jobs or a negative / non-finite load.
+/// [`Error::Invalid`] for no jobs, a negative / non-finite load, loads
+/// totalling more than [`MAX_TOTAL_LOAD`] or more than [`MAX_BALANCE_VARS`] jobs.
 pub fn two_server_qubo(loads: &[f64]) -> Result<Qubo> {
     let total = check_loads(loads)?;
+    check_servers(loads.len(), 2, false)?;
     // L1 - L0 = 2 sum a_i x_i - A, squared.
     let n = loads.len();
     let mut q = Qubo::zeros(n);
@@ -99,9 +154,10 @@ impl Assignment {
     /// Loads and metrics of `server_of_job` (`servers >= 1`, entries `< servers`).
     ///
     /// # Errors
-    /// [`Error::Invalid`] when an entry names a server `>= servers` or the lengths differ.
+    /// [`Error::Invalid`] when an entry names a server `>= servers`, the
+    /// lengths differ, or `servers` is 0 or above [`MAX_BALANCE_VARS`].
     pub fn new(loads: &[f64], servers: usize, server_of_job: Vec<usize>) -> Result<Self> {
-        if server_of_job.len() != loads.len() || servers == 0 {
+        if server_of_job.len() != loads.len() || servers == 0 || servers > MAX_BALANCE_VARS {
             return Err(Error::invalid(
                 "assignment",
                 format!(
@@ -152,7 +208,9 @@ pub enum Decoded {
 pub fn lpt_assignment(loads: &[f64], servers: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..loads.len()).collect();
     order.sort_by(|&a, &b| loads[b].total_cmp(&loads[a]));
-    let mut acc = vec![0.0f64; servers.max(1)];
+    // More servers than jobs leave the extra ones idle: never allocate them
+    // (the result is the same, ties go to the lowest server index).
+    let mut acc = vec![0.0f64; servers.min(loads.len()).max(1)];
     let mut out = vec![0; loads.len()];
     for j in order {
         let s = (0..acc.len())
@@ -168,15 +226,12 @@ impl BalanceQubo {
     /// Build the QUBO for `loads` on `servers >= 2` servers.
     ///
     /// # Errors
-    /// [`Error::Invalid`] for bad loads, fewer than two servers or a bad fixed penalty.
+    /// [`Error::Invalid`] for bad loads (see [`two_server_qubo`]), fewer than
+    /// two servers, more than [`MAX_BALANCE_VARS`] variables (`jobs * servers`)
+    /// or a bad fixed penalty.
     pub fn new(loads: &[f64], servers: usize, penalty: Penalty) -> Result<Self> {
         let total = check_loads(loads)?;
-        if servers < 2 {
-            return Err(Error::invalid(
-                "servers",
-                format!("{servers}; need at least 2"),
-            ));
-        }
+        check_servers(loads.len(), servers, true)?;
         let k = servers;
         let mean = total / k as f64;
         let p = match penalty {
@@ -539,20 +594,19 @@ fn to_bits(z: u64, n: usize) -> Vec<bool> {
 /// the one-hot QUBO of [`BalanceQubo`] (`n k` qubits).
 ///
 /// # Errors
-/// [`Error::Invalid`] for no jobs, a bad load or fewer than 2 servers;
-/// simulator errors.
+/// [`Error::Invalid`] for no jobs, a bad load (see [`two_server_qubo`]),
+/// fewer than 2 servers or more than [`MAX_BALANCE_VARS`] QUBO variables
+/// (`jobs` for two servers, `jobs * servers` otherwise), checked before
+/// anything is allocated; [`Error::TooManyLayers`] for `options.p` above
+/// [`crate::MAX_LAYERS`]; simulator errors.
 pub fn balance_jobs(
     loads: &[f64],
     servers: usize,
     options: &BalanceOptions,
 ) -> Result<BalanceReport> {
     check_loads(loads)?;
-    if servers < 2 {
-        return Err(Error::invalid(
-            "servers",
-            format!("{servers}; need at least 2"),
-        ));
-    }
+    check_servers(loads.len(), servers, servers > 2)?;
+    check_layers(options.p.max(1))?;
     let n = loads.len();
     let (qubo, bq) = if servers == 2 {
         (two_server_qubo(loads)?, None)
@@ -656,6 +710,85 @@ pub fn balance_jobs(
 mod tests {
     use super::*;
     use crate::classical::exact_minimum;
+
+    #[test]
+    fn huge_server_counts_are_rejected_before_allocating() {
+        let loads = [25.0, 7.0, 13.0];
+        let opts = BalanceOptions::default();
+        for servers in [99_999_999_999usize, usize::MAX, MAX_BALANCE_VARS] {
+            let e = balance_jobs(&loads, servers, &opts).unwrap_err();
+            assert!(
+                matches!(&e, Error::Invalid { what, message } if what == "servers"
+                    && message.contains(&servers.to_string())),
+                "{e}"
+            );
+            assert!(BalanceQubo::new(&loads, servers, Penalty::Greedy).is_err());
+            assert_eq!(
+                Assignment::new(&loads, servers, vec![0, 0, 0]).is_err(),
+                servers > MAX_BALANCE_VARS
+            );
+            // The greedy never allocates idle servers and keeps its answer.
+            assert_eq!(lpt_assignment(&loads, servers), vec![0, 2, 1]);
+        }
+        // Up to the bound is fine, also with more servers than jobs.
+        assert!(BalanceQubo::new(&loads, MAX_BALANCE_VARS / 3, Penalty::Greedy).is_ok());
+        let classical_only = BalanceOptions {
+            qaoa_max_qubits: 0,
+            ..BalanceOptions::default()
+        };
+        let r = balance_jobs(&loads, 5, &classical_only).unwrap();
+        assert_eq!(r.classical.assignment.makespan, 25.0);
+        assert!(two_server_qubo(&vec![1.0; MAX_BALANCE_VARS + 1]).is_err());
+        assert!(two_server_qubo(&vec![1.0; MAX_BALANCE_VARS]).is_ok());
+    }
+
+    #[test]
+    fn loads_whose_squares_overflow_name_the_job() {
+        for loads in [vec![1e300, 7.0, 13.0], vec![7.0, 1e200, 13.0]] {
+            let bad = loads.iter().position(|&l| l > 1e100).unwrap();
+            for e in [
+                balance_jobs(&loads, 3, &BalanceOptions::default()).unwrap_err(),
+                two_server_qubo(&loads).unwrap_err(),
+                BalanceQubo::new(&loads, 3, Penalty::Strict).unwrap_err(),
+            ] {
+                let msg = e.to_string();
+                assert!(msg.contains(&format!("job {bad} has load")), "{msg}");
+                assert!(msg.contains("scale the loads down"), "{msg}");
+            }
+        }
+        // Many jobs that are each fine but sum past the bound: the job that
+        // crosses it is named.
+        let loads = vec![0.6 * MAX_TOTAL_LOAD, 0.6 * MAX_TOTAL_LOAD];
+        assert!(
+            two_server_qubo(&loads)
+                .unwrap_err()
+                .to_string()
+                .contains("job 1 ")
+        );
+        // At the bound every coefficient, including the strict penalty, is finite.
+        let loads = [
+            0.5 * MAX_TOTAL_LOAD,
+            0.25 * MAX_TOTAL_LOAD,
+            0.25 * MAX_TOTAL_LOAD,
+        ];
+        let b = BalanceQubo::new(&loads, 3, Penalty::Strict).unwrap();
+        assert!(b.penalty.is_finite());
+        assert!(b.qubo.energy(&b.encode(&[0, 1, 2])).unwrap().is_finite());
+        let q = two_server_qubo(&loads).unwrap();
+        assert!(q.energy(&[true, false, false]).unwrap().is_finite());
+    }
+
+    #[test]
+    fn balance_rejects_too_many_layers() {
+        let opts = BalanceOptions {
+            p: crate::MAX_LAYERS + 1,
+            ..BalanceOptions::default()
+        };
+        assert!(matches!(
+            balance_jobs(&[1.0, 2.0], 2, &opts),
+            Err(Error::TooManyLayers { .. })
+        ));
+    }
 
     #[test]
     fn two_server_energy_is_squared_difference() {

@@ -59,6 +59,16 @@ pub enum Error {
         /// Size of the problem.
         got: usize,
     },
+    /// More QAOA layers than [`crate::MAX_LAYERS`] were requested (the
+    /// optimiser's simplex grows as `(2p + 1) x 2p`, so an unbounded `p`
+    /// exhausts memory and time).
+    #[error("QAOA supports at most {max} layers (p), got {got}")]
+    TooManyLayers {
+        /// Layers requested.
+        got: usize,
+        /// The bound, [`crate::MAX_LAYERS`].
+        max: usize,
+    },
     /// A graph has no edges or no nodes.
     #[error("graph `{name}` is empty: {message}")]
     EmptyGraph {

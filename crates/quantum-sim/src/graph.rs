@@ -1,6 +1,6 @@
 //! Weighted undirected graphs for MaxCut.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use rand::{Rng, SeedableRng};
@@ -9,6 +9,11 @@ use rand_chacha::ChaCha8Rng;
 use crate::hamiltonian::ZHamiltonian;
 use crate::qubo::Qubo;
 use crate::{Error, Result};
+
+/// Largest sum of absolute edge weights a [`Graph`] accepts. Cut values,
+/// the MaxCut Hamiltonian and QAOA expectations are sums of edge weights,
+/// so bounding the total keeps every one of them finite.
+pub const MAX_TOTAL_WEIGHT: f64 = 1e300;
 
 /// An undirected graph with weighted edges on nodes `0..n`.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,7 +30,10 @@ impl Graph {
     ///
     /// # Errors
     /// [`Error::EmptyGraph`] without nodes or edges, [`Error::Invalid`] for a
-    /// self-loop, an out-of-range node or a non-finite weight.
+    /// self-loop, an out-of-range node, a non-finite weight, absolute
+    /// weights summing above [`MAX_TOTAL_WEIGHT`], or the same undirected
+    /// edge twice (`(u, v)` and `(v, u)` are the same edge; duplicates are
+    /// not merged).
     pub fn new(name: &str, num_nodes: usize, edges: Vec<(usize, usize, f64)>) -> Result<Self> {
         if num_nodes == 0 || edges.is_empty() {
             return Err(Error::EmptyGraph {
@@ -33,7 +41,9 @@ impl Graph {
                 message: format!("{num_nodes} nodes, {} edges", edges.len()),
             });
         }
-        for &(u, v, w) in &edges {
+        let mut seen: HashMap<(usize, usize), usize> = HashMap::with_capacity(edges.len());
+        let mut total = 0.0;
+        for (k, &(u, v, w)) in edges.iter().enumerate() {
             if u >= num_nodes || v >= num_nodes {
                 return Err(Error::invalid(
                     "edge",
@@ -50,6 +60,25 @@ impl Graph {
                 return Err(Error::invalid(
                     "edge",
                     format!("weight {w} of ({u}, {v}) in `{name}`"),
+                ));
+            }
+            total += w.abs();
+            if total > MAX_TOTAL_WEIGHT {
+                return Err(Error::invalid(
+                    "edge",
+                    format!(
+                        "weight {w} of ({u}, {v}) in `{name}` brings the total absolute weight \
+                         to {total:e}, above {MAX_TOTAL_WEIGHT:e}"
+                    ),
+                ));
+            }
+            if let Some(first) = seen.insert((u.min(v), u.max(v)), k) {
+                return Err(Error::invalid(
+                    "edge",
+                    format!(
+                        "({u}, {v}) in `{name}` repeats edge {first} (edges are undirected; \
+                         combine duplicate edges into one weight)"
+                    ),
                 ));
             }
         }
@@ -74,13 +103,19 @@ impl Graph {
     }
 
     /// Parse a `from,to[,weight]` CSV (header optional, `#` comments and blank
-    /// lines skipped). Node ids are integers; distinct ids are numbered
-    /// `0..n` in increasing order (see [`Graph::labels`]).
+    /// lines skipped). Node ids are non-negative integers; distinct ids are
+    /// numbered `0..n` in increasing order (see [`Graph::labels`]).
     ///
     /// # Errors
-    /// [`Error::Parse`] with the line number for a malformed line, plus the errors of [`Graph::new`].
+    /// [`Error::Parse`] with the line number for a malformed line, a negative
+    /// node id, a self-loop, an edge repeated on another line (`0,1` and
+    /// `1,0` are the same undirected edge; the message names both lines), or
+    /// a weight that brings the total absolute weight above
+    /// [`MAX_TOTAL_WEIGHT`]; plus the errors of [`Graph::new`].
     pub fn parse_csv(name: &str, text: &str) -> Result<Self> {
         let mut raw = Vec::new();
+        let mut seen: HashMap<(i64, i64), usize> = HashMap::new();
+        let mut total = 0.0;
         for (i, line) in text.lines().enumerate() {
             let line_no = i + 1;
             let t = line.trim();
@@ -120,8 +155,26 @@ impl Graph {
                     .ok_or_else(|| perr(format!("weight `{s}` is not a finite number")))?,
                 None => 1.0,
             };
+            if u < 0 || v < 0 {
+                return Err(perr(format!(
+                    "node ids must be non-negative integers, got `{u}`,`{v}`"
+                )));
+            }
             if u == v {
                 return Err(perr(format!("self-loop on node {u}")));
+            }
+            if let Some(first) = seen.insert((u.min(v), u.max(v)), line_no) {
+                return Err(perr(format!(
+                    "edge {u},{v} repeats the edge on line {first} (edges are undirected and \
+                     duplicates are not merged; combine them into one line with the summed weight)"
+                )));
+            }
+            total += w.abs();
+            if total > MAX_TOTAL_WEIGHT {
+                return Err(perr(format!(
+                    "weight {w} brings the total absolute edge weight to {total:e}, above \
+                     {MAX_TOTAL_WEIGHT:e} (cut values would overflow); scale the weights down"
+                )));
             }
             raw.push((u, v, w));
         }
@@ -346,6 +399,66 @@ mod tests {
             g.require_connected(),
             Err(Error::DisconnectedGraph { components: 2, .. })
         ));
+    }
+
+    #[test]
+    fn duplicate_and_negative_edges_name_the_lines() {
+        for (text, line, other) in [
+            ("0,1\n1,2\n0,1\n", 3, "line 1"),
+            ("from,to\n0,1\n1,2\n1,0\n", 4, "line 2"),
+            ("0,1,2.5\n\n# c\n1,0,1\n", 4, "line 1"),
+        ] {
+            match Graph::parse_csv("t", text) {
+                Err(Error::Parse {
+                    line: l, message, ..
+                }) => {
+                    assert_eq!(l, line, "{message}");
+                    assert!(message.contains(other), "{message}");
+                }
+                other => panic!("expected a parse error, got {other:?}"),
+            }
+        }
+        for (text, line) in [("-1,2\n", 1), ("0,1\n2,-3\n", 2)] {
+            match Graph::parse_csv("t", text) {
+                Err(Error::Parse {
+                    line: l, message, ..
+                }) => {
+                    assert_eq!(l, line);
+                    assert!(message.contains("non-negative"), "{message}");
+                }
+                other => panic!("expected a parse error, got {other:?}"),
+            }
+        }
+        assert!(matches!(
+            Graph::new("t", 3, vec![(0, 1, 1.0), (1, 2, 1.0), (1, 0, 1.0)]),
+            Err(Error::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn weights_whose_total_overflows_name_the_line() {
+        let text = "0,1,1e308\n1,2,1e308\n2,3,1e308\n3,0,1e308\n";
+        match Graph::parse_csv("t", text) {
+            Err(Error::Parse {
+                line: 1, message, ..
+            }) => {
+                assert!(message.contains("total absolute edge weight"), "{message}");
+            }
+            other => panic!("expected a parse error on line 1, got {other:?}"),
+        }
+        let text = "0,1,6e299\n1,2,-6e299\n";
+        assert!(matches!(
+            Graph::parse_csv("t", text),
+            Err(Error::Parse { line: 2, .. })
+        ));
+        assert!(Graph::new("t", 3, vec![(0, 1, 1e300), (1, 2, 1e300)]).is_err());
+        // Below the bound every derived quantity is finite.
+        let g =
+            Graph::parse_csv("t", "0,1,2.5e299\n1,2,2.5e299\n2,3,2.5e299\n3,0,2.5e299\n").unwrap();
+        let h = g.maxcut_hamiltonian().unwrap();
+        for z in 0..16u64 {
+            assert!(g.cut_value(z).is_finite() && h.value(z).is_finite());
+        }
     }
 
     #[test]

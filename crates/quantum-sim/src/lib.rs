@@ -17,7 +17,8 @@ mod state;
 
 pub use alloc::{
     Assignment, BalanceOptions, BalanceOutcome, BalanceQubo, BalanceReport, Decoded, KnapsackQubo,
-    Penalty, Placement, balance_jobs, lpt_assignment, two_server_qubo,
+    MAX_BALANCE_VARS, MAX_TOTAL_LOAD, Penalty, Placement, balance_jobs, lpt_assignment,
+    two_server_qubo,
 };
 pub use circuit::{Circuit, FusedOp, Gate};
 pub use classical::{
@@ -26,8 +27,8 @@ pub use classical::{
 };
 pub use error::{Error, Result};
 pub use gate::{C64, Matrix2, UNITARY_TOLERANCE};
-pub use graph::Graph;
+pub use graph::{Graph, MAX_TOTAL_WEIGHT};
 pub use hamiltonian::{Diagonal, ZHamiltonian, ZTerm};
-pub use qaoa::{Qaoa, QaoaOptions, QaoaResult};
+pub use qaoa::{MAX_LAYERS, Qaoa, QaoaOptions, QaoaResult};
 pub use qubo::Qubo;
 pub use state::{AMPLITUDE_BYTES, MAX_QUBITS, SimConfig, StateVector};

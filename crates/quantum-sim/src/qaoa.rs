@@ -20,6 +20,23 @@ use crate::qubo::Qubo;
 use crate::state::{AMPLITUDE_BYTES, SimConfig, StateVector};
 use crate::{Error, Result};
 
+/// Most QAOA layers `p` that [`Qaoa::optimize`], [`Qaoa::evaluate`] and
+/// [`Qaoa::state`] accept. Angle optimisation works on a `(2p + 1) x 2p`
+/// simplex and every evaluation applies `2p` layers, so memory grows as `p^2`
+/// and time faster; 100 layers is far beyond the depths QAOA is studied at
+/// (p <= 20 in the literature) while still finishing in seconds on small graphs.
+pub const MAX_LAYERS: usize = 100;
+
+pub(crate) fn check_layers(p: usize) -> Result<()> {
+    if p > MAX_LAYERS {
+        return Err(Error::TooManyLayers {
+            got: p,
+            max: MAX_LAYERS,
+        });
+    }
+    Ok(())
+}
+
 /// Options of [`Qaoa::optimize`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QaoaOptions {
@@ -143,6 +160,7 @@ impl Qaoa {
     }
 
     fn check_angles(gamma: &[f64], beta: &[f64]) -> Result<()> {
+        check_layers(gamma.len().max(beta.len()))?;
         if gamma.is_empty() || gamma.len() != beta.len() {
             return Err(Error::invalid(
                 "angles",
@@ -239,11 +257,13 @@ impl Qaoa {
     /// sample the best state.
     ///
     /// # Errors
-    /// [`Error::Invalid`] for `p == 0`, [`Error::MemoryLimit`].
+    /// [`Error::Invalid`] for `p == 0`, [`Error::TooManyLayers`] above
+    /// [`MAX_LAYERS`], [`Error::MemoryLimit`].
     pub fn optimize(&self, p: usize, options: &QaoaOptions) -> Result<QaoaResult> {
         if p == 0 {
             return Err(Error::invalid("p", "at least one layer"));
         }
+        check_layers(p)?;
         let mut state = StateVector::plus(self.num_qubits(), &self.config)?;
         let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
         let mut best: Option<(Vec<f64>, f64)> = None;
@@ -306,6 +326,27 @@ impl Qaoa {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn layers_above_the_bound_are_a_typed_error() {
+        let g = Graph::unweighted("square", 4, &[(0, 1), (1, 2), (2, 3), (3, 0)]).unwrap();
+        let q = Qaoa::maxcut(&g, &SimConfig::default()).unwrap();
+        let opts = QaoaOptions::default();
+        for p in [MAX_LAYERS + 1, 2000, 1_000_000] {
+            assert!(matches!(
+                q.optimize(p, &opts),
+                Err(Error::TooManyLayers { got, max: MAX_LAYERS }) if got == p
+            ));
+        }
+        let angles = vec![0.1; MAX_LAYERS + 1];
+        assert!(matches!(
+            q.evaluate(&angles, &angles, &opts),
+            Err(Error::TooManyLayers { .. })
+        ));
+        // The bound itself is accepted.
+        let angles = vec![0.1; MAX_LAYERS];
+        assert!(q.evaluate(&angles, &angles, &opts).is_ok());
+    }
 
     #[test]
     fn single_edge_p1_reaches_one() {

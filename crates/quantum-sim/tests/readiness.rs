@@ -167,3 +167,58 @@ fn roadmap_orders_long_lived_secrets_first() {
     assert!(r.roadmap[0].crypto_use.path.ends_with("rsa2048.der"));
     assert!((r.roadmap[0].mosca.margin - (25.0 + 3.0 - 10.0)).abs() < 1e-12);
 }
+
+#[test]
+fn a_scan_where_every_file_failed_is_nothing_readable() {
+    let r = scan(&data().join("broken.crt"), &ReadinessConfig::default()).unwrap();
+    assert_eq!(r.issues.len(), 1);
+    assert!(r.uses.is_empty());
+    assert!(r.nothing_readable());
+    // The folder holds readable files too: the broken one is an issue only.
+    let r = scan(data(), &ReadinessConfig::default()).unwrap();
+    assert!(r.issues.iter().any(|i| i.path.ends_with("broken.crt")));
+    assert!(!r.nothing_readable());
+    // A readable file without any cryptography is a clean, empty report.
+    let r = scan(&data().join("README.md"), &ReadinessConfig::default()).unwrap();
+    assert!(r.issues.is_empty() && !r.nothing_readable());
+}
+
+#[test]
+fn year_counts_are_validated() {
+    let def = ReadinessConfig::default;
+    for cfg in [
+        ReadinessConfig {
+            years_to_crqc: f64::NAN,
+            ..def()
+        },
+        ReadinessConfig {
+            confidentiality_years: -1.0,
+            ..def()
+        },
+        ReadinessConfig {
+            migration_years_ssh: f64::INFINITY,
+            ..def()
+        },
+        ReadinessConfig {
+            authentication_years: 1000.5,
+            ..def()
+        },
+        ReadinessConfig {
+            secrecy_rules: vec![SecrecyRule {
+                path_contains: "x".into(),
+                years: -3.0,
+            }],
+            ..def()
+        },
+    ] {
+        let e = scan(data(), &cfg).unwrap_err();
+        assert!(matches!(e, aiops_quantum_sim::Error::Invalid { .. }), "{e}");
+        assert!(cfg.validate().is_err());
+    }
+    let edge = ReadinessConfig {
+        years_to_crqc: 0.0,
+        confidentiality_years: 1000.0,
+        ..def()
+    };
+    assert!(edge.validate().is_ok());
+}

@@ -3,9 +3,13 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aiops::quantum_sim::readiness::{ReadinessConfig, scan};
-use aiops::quantum_sim::{BalanceOptions, Graph, Qaoa, QaoaOptions, SimConfig, balance_jobs};
+use aiops::quantum_sim::readiness::{MAX_YEARS, ReadinessConfig, scan};
+use aiops::quantum_sim::{
+    BalanceOptions, Graph, MAX_LAYERS, Qaoa, QaoaOptions, SimConfig, balance_jobs,
+};
 use anyhow::{Context, bail};
+
+use super::input;
 
 /// Arguments of `aiops quantum`.
 #[derive(Debug, clap::Args)]
@@ -18,10 +22,11 @@ pub(crate) struct Args {
 enum QuantumCommand {
     /// QAOA for MaxCut: evaluate given angles or optimise them; print the expected and best cut.
     Maxcut {
-        /// Edge list CSV `from,to[,weight]` with integer node ids (header optional).
+        /// Edge list CSV `from,to[,weight]` with non-negative integer node ids
+        /// (header optional; each undirected edge once); `-` reads standard input.
         #[arg(long)]
         graph: PathBuf,
-        /// Number of QAOA layers.
+        /// Number of QAOA layers (1 to 100).
         #[arg(long, default_value_t = 1)]
         p: usize,
         /// Cost angles, comma-separated, one per layer (with --beta: evaluate instead of optimise).
@@ -42,7 +47,7 @@ enum QuantumCommand {
         /// Job loads, comma-separated.
         #[arg(long, value_delimiter = ',', required = true)]
         loads: Vec<f64>,
-        /// Number of servers.
+        /// Number of servers (at least 2; jobs x servers at most 2048).
         #[arg(long, default_value_t = 2)]
         servers: usize,
         /// Print the full report as JSON.
@@ -52,13 +57,13 @@ enum QuantumCommand {
     /// Scan a folder for certificates, keys and TLS/SSH configuration; rank migration with
     /// Mosca's inequality. Exit code 1 when a use is at risk (x + y > z).
     Readiness {
-        /// File or folder to scan.
+        /// File or folder to scan (standard input is not supported).
         path: PathBuf,
-        /// z: years until a cryptographically relevant quantum computer.
-        #[arg(long, default_value_t = 10.0)]
+        /// z: years until a cryptographically relevant quantum computer (0 to 1000).
+        #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
         crqc_years: f64,
-        /// x for key exchange and encryption: years recorded traffic must stay secret.
-        #[arg(long, default_value_t = 10.0)]
+        /// x for key exchange and encryption: years recorded traffic must stay secret (0 to 1000).
+        #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
         secrecy_years: f64,
         /// Print the report as JSON.
         #[arg(long)]
@@ -101,7 +106,10 @@ fn maxcut(
     if p == 0 {
         bail!("--p must be at least 1");
     }
-    let g = Graph::read_csv(path)?;
+    if p > MAX_LAYERS {
+        bail!("--p {p}: QAOA supports at most {MAX_LAYERS} layers");
+    }
+    let g = Graph::parse_csv(&input::display_name(path), &input::read_to_string(path)?)?;
     let qaoa = Qaoa::maxcut(&g, &SimConfig::default())?;
     let opts = QaoaOptions {
         seed,
@@ -212,6 +220,12 @@ fn balance(loads: &[f64], servers: usize, json: bool) -> anyhow::Result<ExitCode
     if let Some(why) = &report.qaoa_skipped {
         outln!("qaoa skipped: {why}");
     }
+    if report.qaoa.as_ref().is_some_and(|q| !q.feasible) {
+        outln!(
+            "note: no QAOA sample satisfied the one-hot constraints (one server per job); \
+             the qaoa row shows the lowest-energy sample repaired into a valid assignment"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -221,18 +235,43 @@ fn readiness(
     secrecy_years: f64,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
+    if path == std::path::Path::new("-") {
+        bail!("readiness scans a path; standard input is not supported");
+    }
+    for (flag, v) in [
+        ("--crqc-years", crqc_years),
+        ("--secrecy-years", secrecy_years),
+    ] {
+        if !v.is_finite() || !(0.0..=MAX_YEARS).contains(&v) {
+            bail!("{flag} {v}: must be a finite number of years between 0 and {MAX_YEARS}");
+        }
+    }
     let cfg = ReadinessConfig {
         years_to_crqc: crqc_years,
         confidentiality_years: secrecy_years,
         ..ReadinessConfig::default()
     };
     let report = scan(path, &cfg)?;
+    if report.nothing_readable() {
+        let first = &report.issues[0];
+        bail!(
+            "nothing readable in {}: {} problem(s), first {}: {}",
+            path.display(),
+            report.issues.len(),
+            first.path.display(),
+            first.message
+        );
+    }
     if json {
         outln!(
             "{}",
             serde_json::to_string(&report).context("cannot encode the report")?
         );
     } else {
+        // Problems first, so they are not lost below a long table.
+        for i in &report.issues {
+            outln!("unreadable: {}: {}", i.path.display(), i.message);
+        }
         outln!(
             "{} files scanned, {} cryptographic uses, {} need migration, {} at risk (x + y > z = {crqc_years})",
             report.files_scanned,
@@ -265,9 +304,6 @@ fn readiness(
                 place,
                 it.action
             );
-        }
-        for i in &report.issues {
-            outln!("unreadable: {}: {}", i.path.display(), i.message);
         }
     }
     Ok(if report.at_risk() > 0 {

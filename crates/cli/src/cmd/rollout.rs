@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use aiops::core::{Timestamp, read_wide_csv_str};
 use aiops::gitops::{
-    DeploymentHistory, DeploymentRecord, InMemoryProvider, Outcome, RolloutPhase,
-    SimulationOptions, parse_rollout_yaml, simulate,
+    DeploymentHistory, DeploymentRecord, Error as GitopsError, InMemoryProvider, Outcome,
+    RolloutPhase, SimulationOptions, fmt_duration, parse_rollout_yaml, simulate,
 };
 
 use super::input;
@@ -26,7 +26,8 @@ enum RolloutCommand {
         /// Manifest: a `Rollout` or `Canary` plus the `AnalysisTemplate`s it uses (multi-document YAML).
         rollout: PathBuf,
         /// Recorded metrics, wide CSV `timestamp,<metric>,...`; a measurement at time t reads
-        /// the latest row at or before t.
+        /// the latest value at or before t, at most one metrics step (the median spacing of
+        /// the rows) old; a time outside the data is an input error.
         #[arg(long)]
         metrics: PathBuf,
         /// Start time (RFC 3339 or Unix seconds); default: the first metrics timestamp.
@@ -62,39 +63,79 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         history,
         json,
     } = args.command;
-    let spec = parse_rollout_yaml(
-        &input::display_name(&rollout),
-        &input::read_to_string(&rollout)?,
-    )?;
-    let series = read_wide_csv_str(
-        &input::display_name(&metrics),
-        &input::read_to_string(&metrics)?,
-    )?;
-    let mut provider = InMemoryProvider::new();
+    if rollout.as_os_str() == "-" && metrics.as_os_str() == "-" {
+        anyhow::bail!(
+            "only one input can be standard input, but the rollout and --metrics both got `-`"
+        );
+    }
+    let rollout_name = input::display_name(&rollout);
+    let spec = match parse_rollout_yaml(&rollout_name, &input::read_to_string(&rollout)?) {
+        Ok(spec) => spec,
+        // Parse errors name the file already; strategy and template checks do not.
+        Err(e @ GitopsError::Manifest { .. }) => return Err(e.into()),
+        Err(e) => return Err(anyhow::Error::new(e).context(rollout_name)),
+    };
+    let metrics_name = input::display_name(&metrics);
+    let series = read_wide_csv_str(&metrics_name, &input::read_to_string(&metrics)?)?;
+    let (Some(first), Some(last)) = (
+        series
+            .iter()
+            .filter_map(|s| s.timestamps().first().copied())
+            .min(),
+        series
+            .iter()
+            .filter_map(|s| s.timestamps().last().copied())
+            .max(),
+    ) else {
+        anyhow::bail!("{metrics_name}: no metric rows");
+    };
+    // The staleness bound: one metrics step, the median spacing of the rows
+    // (the largest over the columns; 0 with a single row: exact times only).
+    let step = series
+        .iter()
+        .map(|s| {
+            let mut d: Vec<i64> = s
+                .timestamps()
+                .windows(2)
+                .map(|w| w[1].millis_since(w[0]))
+                .collect();
+            d.sort_unstable();
+            d.get(d.len() / 2).copied().unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0);
+    let mut provider = InMemoryProvider::new().with_max_staleness(step);
     for s in &series {
         provider.insert_series(s);
     }
     let start = match start {
         Some(s) => Timestamp::parse(&s)?,
-        None => series
-            .iter()
-            .filter_map(|s| s.timestamps().first().copied())
-            .min()
-            .ok_or_else(|| anyhow::anyhow!("{}: no metric rows", input::display_name(&metrics)))?,
+        None => first,
     };
+    if start < first || start.millis_since(last) > step {
+        anyhow::bail!(
+            "--start {start} is outside the metrics data in {metrics_name} ({first} to {last}, step {})",
+            fmt_duration(step)
+        );
+    }
     let options = SimulationOptions {
         auto_promote,
         ..SimulationOptions::default()
     };
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    let sim = runtime.block_on(simulate(
+    let sim = match runtime.block_on(simulate(
         &spec,
         &provider,
         &canary_revision,
         &stable_revision,
         start,
         options,
-    ))?;
+    )) {
+        Ok(sim) => sim,
+        // The recording does not cover the rollout: bad input, not an abort.
+        Err(e @ GitopsError::NotRecorded { .. }) => anyhow::bail!("{metrics_name}: {e}"),
+        Err(e) => return Err(e.into()),
+    };
     let mut recorded = None;
     if let Some(path) = &history {
         let outcome = match &sim.state.phase {
@@ -133,7 +174,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         })
     });
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "history": history_json,
@@ -151,12 +192,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             })
         );
     } else {
-        println!("rollout {}", spec.name);
+        outln!("rollout {}", spec.name);
         for e in &sim.timeline {
             let offset = e.at.millis_since(start) / 1000;
-            println!(
+            outln!(
                 "{}  +{:>6}s  step {:>2}  weight {:>3}%  {}",
-                e.at, offset, e.step, e.weight, e.message
+                e.at,
+                offset,
+                e.step,
+                e.weight,
+                e.message
             );
         }
         for a in &sim.analyses {
@@ -169,7 +214,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                             .map_or_else(|| "error".to_owned(), |v| format!("{v}"))
                     })
                     .collect();
-                println!(
+                outln!(
                     "analysis {} at {}: {} {} [{}]",
                     a.template,
                     a.started_at,
@@ -179,12 +224,14 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        println!(
+        outln!(
             "final: {} (weight {}%, stable {})",
-            sim.state.phase, sim.state.weight, sim.state.stable_revision
+            sim.state.phase,
+            sim.state.weight,
+            sim.state.stable_revision
         );
         if let Some((appended, healthy, cfr, mttr, n)) = &recorded {
-            println!(
+            outln!(
                 "history: {} ({n} deployments); last healthy revision {}; change failure rate {}; mean time to restore {}",
                 if *appended {
                     "recorded"

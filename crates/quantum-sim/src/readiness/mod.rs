@@ -214,9 +214,21 @@ pub struct ReadinessReport {
     pub issues: Vec<ScanIssue>,
     /// Uses needing migration (not post-quantum), most urgent first.
     pub roadmap: Vec<RoadmapItem>,
+    /// Files read without any issue (with or without uses).
+    #[serde(skip)]
+    clean_files: usize,
 }
 
 impl ReadinessReport {
+    /// `true` when the scan found problems and nothing usable: no
+    /// cryptographic use, and every candidate file (and folder) was
+    /// unreadable or undecodable. A caller should treat this as bad input
+    /// rather than as a clean report.
+    #[must_use]
+    pub fn nothing_readable(&self) -> bool {
+        self.uses.is_empty() && !self.issues.is_empty() && self.clean_files == 0
+    }
+
     /// Roadmap items with `x + y > z`.
     #[must_use]
     pub fn at_risk(&self) -> usize {
@@ -491,7 +503,41 @@ fn walk(path: &Path, files: &mut Vec<PathBuf>, issues: &mut Vec<ScanIssue>) {
     // Symlinks are not followed (no loops, no escaping the scanned tree).
 }
 
+/// Largest number of years [`ReadinessConfig::validate`] accepts for any of
+/// Mosca's `x`, `y` and `z`.
+pub const MAX_YEARS: f64 = 1000.0;
+
 impl ReadinessConfig {
+    /// Check every year count (`z`, both `x`, the three `y`, and each
+    /// secrecy rule's `x`): finite, `>= 0` and at most [`MAX_YEARS`].
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the field and its value.
+    pub fn validate(&self) -> Result<()> {
+        let mut fields = vec![
+            ("years_to_crqc", self.years_to_crqc),
+            ("confidentiality_years", self.confidentiality_years),
+            ("authentication_years", self.authentication_years),
+            ("migration_years_pki", self.migration_years_pki),
+            ("migration_years_ssh", self.migration_years_ssh),
+            ("migration_years_tls", self.migration_years_tls),
+        ];
+        fields.extend(
+            self.secrecy_rules
+                .iter()
+                .map(|r| ("secrecy_rules years", r.years)),
+        );
+        for (what, v) in fields {
+            if !v.is_finite() || !(0.0..=MAX_YEARS).contains(&v) {
+                return Err(Error::invalid(
+                    what,
+                    format!("{v} years; must be a finite number between 0 and {MAX_YEARS}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn mosca(&self, u: &CryptoUse) -> Mosca {
         let path = u.path.to_string_lossy();
         let x = self
@@ -564,8 +610,12 @@ fn action(u: &CryptoUse) -> String {
 /// [`ScanIssue`]s and the scan goes on.
 ///
 /// # Errors
-/// [`Error::Io`] only when `root` itself does not exist.
+/// [`Error::Invalid`] for a configuration rejected by
+/// [`ReadinessConfig::validate`]; [`Error::Io`] when `root` itself does not
+/// exist. Use [`ReadinessReport::nothing_readable`] to tell a scan where
+/// every file failed from a clean one.
 pub fn scan(root: &Path, config: &ReadinessConfig) -> Result<ReadinessReport> {
+    config.validate()?;
     std::fs::symlink_metadata(root).map_err(|source| Error::Io {
         path: root.to_owned(),
         source,
@@ -575,6 +625,7 @@ pub fn scan(root: &Path, config: &ReadinessConfig) -> Result<ReadinessReport> {
     walk(root, &mut files, &mut issues);
     let mut uses = Vec::new();
     let mut scanned = 0;
+    let mut clean_files = 0;
     for f in &files {
         let size = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
         if size > config.max_file_bytes {
@@ -587,7 +638,11 @@ pub fn scan(root: &Path, config: &ReadinessConfig) -> Result<ReadinessReport> {
         match std::fs::read(f) {
             Ok(data) => {
                 scanned += 1;
+                let before = issues.len();
                 scan_bytes(f, &data, &mut uses, &mut issues);
+                if issues.len() == before {
+                    clean_files += 1;
+                }
             }
             Err(e) => issues.push(ScanIssue {
                 path: f.clone(),
@@ -606,6 +661,7 @@ pub fn scan(root: &Path, config: &ReadinessConfig) -> Result<ReadinessReport> {
         roadmap: roadmap(&uses, config),
         uses,
         issues,
+        clean_files,
     })
 }
 
