@@ -279,6 +279,32 @@ struct Wdiff {
     /// cannot collide at `d` and runs need not be looked for.
     x_min_gap: f64,
     x_max_abs: f64,
+    /// The largest `|y|`, for the rounding margin of [`Cell`]s.
+    y_max_abs: f64,
+    /// The last two full evaluations with the shift range over which each
+    /// holds ([`Wdiff::dz_sigma`]), and which of the two to replace next.
+    cells: [Cell; 2],
+    next_cell: usize,
+    /// Whether either sample has tied values (rounded data), so cells are
+    /// wide enough to be worth keeping.
+    coarse: bool,
+}
+
+/// A full evaluation of [`Wdiff::dz_sigma`] at `d`, valid for shifts less
+/// than `radius` away.
+#[derive(Clone, Copy)]
+struct Cell {
+    d: f64,
+    radius: f64,
+    value: (f64, f64),
+}
+
+impl Cell {
+    const NONE: Cell = Cell {
+        d: 0.0,
+        radius: f64::NEG_INFINITY,
+        value: (0.0, 0.0),
+    };
 }
 
 /// Distinct values of a sorted slice with their counts.
@@ -324,7 +350,9 @@ impl Wdiff {
             ybelow.push(acc);
         }
         let y_ties = yc.iter().map(|&c| cube_minus(c)).sum();
+        let y_max_abs = yv.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         let density = yv.len() as f64 / (yv[yv.len() - 1] - yv[0]).max(f64::MIN_POSITIVE);
+        let coarse = x_has_ties || yv.len() < y.len();
         yv.push(f64::INFINITY);
         yc.push(0);
         Self {
@@ -342,46 +370,100 @@ impl Wdiff {
             x_has_ties,
             x_min_gap,
             x_max_abs,
+            y_max_abs,
+            cells: [Cell::NONE; 2],
+            next_cell: 0,
+            coarse,
         }
     }
 
     /// `(dz, sigma)` at shift `d`: `dz = W(x - d, y) - nx*ny/2` and the
     /// tie-corrected standard deviation, both computed as R does.
+    ///
+    /// The statistic is a step function of `d`: it changes only where some
+    /// `x - d` meets a `y` value. After each full evaluation the distance to
+    /// the nearest such event is kept with the value, and a later `d` closer
+    /// than that to the evaluated one (less a rounding margin) returns the
+    /// kept value: the positions and ties, hence the value, are the same
+    /// bits. R's root finder spends most steps of rounded metrics inside
+    /// the two cells beside the jump it converges to.
     fn dz_sigma(&mut self, d: f64) -> (f64, f64) {
+        if let Some(c) = self.cells.iter().find(|c| (d - c.d).abs() < c.radius) {
+            return c.value;
+        }
+        // When distinct x values cannot round together (each `x - d` is off
+        // by at most one ulp of `max|x| + |d|`), runs need not be looked for.
+        let no_runs = self.x_min_gap > 4.0 * f64::EPSILON * (self.x_max_abs + d.abs());
         // With tied x values, tie terms are frequent and unpredictable:
-        // compute them always. Without, they are rare: branch around them,
-        // and when distinct x values cannot round together (each `x - d` is
-        // off by at most one ulp of `max|x| + |d|`), skip looking for runs.
-        if self.x_has_ties {
+        // compute them always. Without, they are rare: branch around them.
+        let value = if self.x_has_ties {
             self.scan::<true>(d)
-        } else if self.x_min_gap > 4.0 * f64::EPSILON * (self.x_max_abs + d.abs()) {
+        } else if no_runs {
             self.scan_untied(d)
         } else {
             self.scan::<false>(d)
+        };
+        // Continuous samples put a jump between almost any two shifts the
+        // root finder tries; rounded ones (tied values) leave wide cells.
+        if no_runs && self.coarse {
+            let cell = Cell {
+                d,
+                radius: self.cell_radius(d),
+                value,
+            };
+            self.cells[self.next_cell] = cell;
+            self.next_cell ^= 1;
         }
+        value
+    }
+
+    /// How far `d` can move with every `x - d` staying strictly between the
+    /// same two `y` values (`pos` holds the positions at `d`), less a margin
+    /// for the rounding of `x - d` at both shifts. 0 at a cross tie.
+    fn cell_radius(&self, d: f64) -> f64 {
+        let (xv, yv) = (&self.xv, &self.yv);
+        let mut r = f64::INFINITY;
+        for (&x, &j) in xv.iter().zip(&self.pos) {
+            let v = x - d;
+            // yv[j] >= v (+inf past the last y); yv[j - 1] < v.
+            let above = yv[j] - v;
+            let below = if j > 0 { v - yv[j - 1] } else { f64::INFINITY };
+            r = r.min(above).min(below);
+        }
+        r - 8.0 * f64::EPSILON * (self.x_max_abs + self.y_max_abs + 2.0 * d.abs())
+    }
+
+    /// Sets `pos[k]` to the first distinct `y` index with `y >= x_k - d`.
+    ///
+    /// When the shift moved little since the last call, each position is
+    /// found by galloping from where it was. Otherwise a merge of `x - d`
+    /// with `y` recomputes them, run as four independent branch-free
+    /// merges over consecutive parts of `x`, interleaved: a single merge is
+    /// one long dependency chain (load, compare, advance) with an
+    /// unpredictable branch per step, while independent chains overlap in
+    /// the pipeline.
+    fn positions(&mut self, d: f64) {
+        let moves = (d - self.last_d).abs() * self.density;
+        self.last_d = d;
+        let (xv, yv) = (&self.xv, &self.yv);
+        let m = yv.len() - 1;
+        if moves < 0.5 {
+            for (&x, p) in xv.iter().zip(self.pos.iter_mut()) {
+                *p = gallop(&yv[..m], *p, x - d);
+            }
+            return;
+        }
+        merge_positions(xv, &yv[..m], d, &mut self.pos, 0, xv.len());
     }
 
     /// [`Self::scan`] when every `x - d` is distinct: one entry per value, count 1.
     fn scan_untied(&mut self, d: f64) -> (f64, f64) {
-        let moves = (d - self.last_d).abs() * self.density;
-        self.last_d = d;
-        let gallop_mode = moves < 0.5;
+        self.positions(d);
         let (xv, yv, yc) = (&self.xv, &self.yv, &self.yc);
-        let m = yv.len() - 1;
         let (mut less, mut equal, mut ties) = (0u64, 0u64, 0u64);
-        let mut j = 0usize;
-        for (&x, p) in xv.iter().zip(self.pos.iter_mut()) {
-            let v = x - d;
-            if gallop_mode {
-                j = gallop(&yv[..m], *p, v);
-            } else {
-                while yv[j] < v {
-                    j += 1;
-                }
-            }
-            *p = j;
+        for (&x, &j) in xv.iter().zip(&self.pos) {
             less += self.ybelow[j];
-            if yv[j] == v {
+            if yv[j] == x - d {
                 // a = 1: (1+b)^3 - (1+b) = (b^3 - b) + 3b(1+b); b^3 - b is in y_ties.
                 let b = yc[j];
                 equal += b;
@@ -392,37 +474,27 @@ impl Wdiff {
     }
 
     fn scan<const ALWAYS_TIES: bool>(&mut self, d: f64) -> (f64, f64) {
-        // Expected number of positions each entry moves since the last call.
-        let moves = (d - self.last_d).abs() * self.density;
-        self.last_d = d;
-        let gallop_mode = moves < 0.5;
+        self.positions(d);
         let (xv, xc, yv, yc) = (&self.xv, &self.xc, &self.yv, &self.yc);
-        // `yv` ends with an infinite sentinel (count 0), so scans need no
-        // bounds test and a missing tie is a multiplication by zero.
-        let (n, m) = (xv.len(), yv.len() - 1);
+        // `yv` ends with an infinite sentinel (count 0), so a missing tie is
+        // a multiplication by zero.
+        let n = xv.len();
         let mut less: u64 = 0;
         let mut equal: u64 = 0;
         // Cross and within-x tie terms, in exact integers (R's sum of
         // `t^3 - t` over doubles is exact too, as all terms are below 2^53).
         let mut ties: u64 = 0;
-        let mut j = 0usize;
         let mut i = 0usize;
         while i < n {
             let v = xv[i] - d;
             let mut a = xc[i];
             let mut k = i + 1;
+            // Equal `x - d` values have equal positions: one tie group.
             while k < n && xv[k] - d == v {
                 a += xc[k];
                 k += 1;
             }
-            if gallop_mode {
-                j = gallop(&yv[..m], self.pos[i], v);
-            } else {
-                while yv[j] < v {
-                    j += 1;
-                }
-            }
-            self.pos[i..k].fill(j);
+            let j = self.pos[i];
             less += a * self.ybelow[j];
             let b = yc[j] * u64::from(yv[j] == v);
             if ALWAYS_TIES || a > 1 || b > 0 {
@@ -445,6 +517,68 @@ impl Wdiff {
 
     fn f(&mut self, d: f64, zq: f64, correct: bool) -> f64 {
         wdiff_value(self.dz_sigma(d), zq, correct)
+    }
+}
+
+/// Below this many `x` values a part is merged as one chain.
+const MIN_CHAINED: usize = 64;
+
+/// `pos[i]` = first index `q` with `y[q] >= x[i] - d` for `i` in `lo..hi`
+/// (`y` sorted and followed in memory by a `+inf` sentinel, so `y` here is
+/// the slice without it and `q` may equal `y.len()`).
+///
+/// The range is cut in four parts merged as independent chains in one loop;
+/// a chain that has not finished when the first one does is merged again
+/// the same way (its start found by binary search), so the tail of uneven
+/// parts is not one slow chain.
+fn merge_positions(x: &[f64], y: &[f64], d: f64, pos: &mut [usize], lo: usize, hi: usize) {
+    let first_j = |i: usize| y.partition_point(|&t| t < x[i] - d);
+    // The sentinel read of `y[j]` at `j == y.len()`: +inf is never below.
+    let below = |j: usize, v: f64| y.get(j).is_some_and(|&t| t < v);
+    if hi - lo < MIN_CHAINED {
+        if lo < hi {
+            let mut j = first_j(lo);
+            for i in lo..hi {
+                let v = x[i] - d;
+                while below(j, v) {
+                    j += 1;
+                }
+                pos[i] = j;
+            }
+        }
+        return;
+    }
+    let part = (hi - lo).div_ceil(4);
+    let (mut i0, mut i1, mut i2, mut i3) = (lo, lo + part, lo + 2 * part, lo + 3 * part);
+    let (e0, e1, e2, e3) = (i1, i2, i3, hi);
+    let (mut j0, mut j1, mut j2, mut j3) = (first_j(i0), first_j(i1), first_j(i2), first_j(i3));
+    // Each step either advances `j` (y below x - d) or records `j` for
+    // `x_i` and advances `i`; writing `pos[i]` on every step is harmless
+    // because the last write for `i` is the one where `i` advances.
+    macro_rules! step {
+        ($i:ident, $j:ident) => {{
+            let b = below($j, x[$i] - d);
+            pos[$i] = $j;
+            $j += usize::from(b);
+            $i += usize::from(!b);
+        }};
+    }
+    // `i` advances at most once a step, so `k` steps cannot run any chain
+    // past its end: one counter instead of four end tests.
+    loop {
+        let k = (e0 - i0).min(e1 - i1).min(e2 - i2).min(e3 - i3);
+        if k == 0 {
+            break;
+        }
+        for _ in 0..k {
+            step!(i0, j0);
+            step!(i1, j1);
+            step!(i2, j2);
+            step!(i3, j3);
+        }
+    }
+    for (i, e) in [(i0, e0), (i1, e1), (i2, e2), (i3, e3)] {
+        merge_positions(x, y, d, pos, i, e);
     }
 }
 
