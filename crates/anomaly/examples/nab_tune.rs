@@ -51,6 +51,7 @@ fn set(p: &mut EnsembleParams, key: &str, v: f64) {
         "knn_lags" => p.knn.lags = v as usize,
         "knn_k" => p.knn.k = v as usize,
         "knn_alpha" => p.knn.alpha = v,
+        "spatial" => p.spatial_tolerance = v,
         other => panic!("unknown key {other}"),
     }
 }
