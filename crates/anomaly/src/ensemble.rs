@@ -67,6 +67,10 @@ pub struct EnsembleParams {
     /// also during the refractory period, which it restarts (0 disables), in
     /// [0, 10].
     pub spatial_tolerance: f64,
+    /// Points seen before spatial novelty applies (the larger of this and
+    /// `warmup` is used): the range of the first points is narrow, so early
+    /// values are often new without being anomalous.
+    pub spatial_warmup: u32,
 }
 
 impl Default for EnsembleParams {
@@ -97,6 +101,7 @@ impl Default for EnsembleParams {
             knn_weight: 0.0,
             knn_uncapped: false,
             spatial_tolerance: 0.05,
+            spatial_warmup: 150,
         }
     }
 }
@@ -283,7 +288,10 @@ impl Ensemble {
             Some(k) => k.update(x).map_or(0.0, |r| r.sqrt() * p.knn_weight),
             None => 0.0,
         };
-        let spatial = if p.spatial_tolerance > 0.0 && self.n >= p.warmup && self.max > self.min {
+        let spatial = if p.spatial_tolerance > 0.0
+            && self.n >= p.warmup.max(p.spatial_warmup)
+            && self.max > self.min
+        {
             let tol = (self.max - self.min) * p.spatial_tolerance;
             x > self.max + tol || x < self.min - tol
         } else {
@@ -470,6 +478,19 @@ mod tests {
         feed(&mut e, 20);
         // During warm-up every score is 0, however far out the value.
         assert_eq!(e.update(ts(20), 1e6), Some(AnomalyScore::ZERO));
+        // With a longer spatial warm-up, a new extreme at point 300 is not
+        // yet an alert by itself; after it, one is.
+        let p = EnsembleParams {
+            spatial_warmup: 400,
+            ..Default::default()
+        };
+        let mut late = Ensemble::new(p).unwrap();
+        feed(&mut late, 300);
+        let s = late.update(ts(300), 11.1).map(AnomalyScore::get);
+        assert!(s.is_some_and(|s| s < 1.0), "{s:?}");
+        let mut late = Ensemble::new(p).unwrap();
+        feed(&mut late, 400);
+        assert_eq!(late.update(ts(400), 11.1).map(AnomalyScore::get), Some(1.0));
         let mut off = Ensemble::new(EnsembleParams {
             spatial_tolerance: 0.0,
             ..Default::default()
