@@ -193,7 +193,9 @@ impl EnsembleParams {
 /// spatial-anomaly rule Numenta added to its NAB detector). Deviation scores
 /// adapt to a new level within a few points; a value the series has never
 /// reached is evidence that does not. The range is of all values since the
-/// start (two numbers of state), so it only widens.
+/// start (two numbers of state), so it only widens; a metric that keeps
+/// growing alerts each time it passes its record by the tolerance (set
+/// `spatial_tolerance` to 0 for such metrics).
 ///
 /// A missing point (NaN or infinite) returns `None` and leaves the state
 /// unchanged. State: under 9 KiB per series ([`StreamingDetector::state_bytes`],
