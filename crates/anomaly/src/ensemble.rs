@@ -65,11 +65,14 @@ pub struct EnsembleParams {
     /// Spatial novelty: after warm-up, a value beyond the range of all
     /// values seen so far by more than this fraction of that range scores 1,
     /// also during the refractory period, which it restarts (0 disables), in
-    /// [0, 10].
+    /// [0, 10]. A checkpoint written before this field existed restores
+    /// with 0, so it continues as it did.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub spatial_tolerance: f64,
     /// Points seen before spatial novelty applies (the larger of this and
     /// `warmup` is used): the range of the first points is narrow, so early
     /// values are often new without being anomalous.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub spatial_warmup: u32,
 }
 
@@ -216,7 +219,10 @@ pub struct Ensemble {
     n: u32,
     since_alert: u32,
     peak: f64,
+    /// Smallest and largest value seen (spatial novelty).
+    #[cfg_attr(feature = "serde", serde(default))]
     min: f64,
+    #[cfg_attr(feature = "serde", serde(default))]
     max: f64,
 }
 
@@ -513,6 +519,28 @@ mod tests {
         assert_eq!(e.update(ts(1000), f64::NAN), None);
         assert_eq!(e.update(ts(1000), f64::NEG_INFINITY), None);
         assert_eq!(e, before);
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn a_checkpoint_without_the_spatial_fields_restores_with_spatial_novelty_off() {
+        let mut e = Ensemble::default();
+        feed(&mut e, 1000);
+        let mut v = serde_json::to_value(&e).unwrap();
+        for (obj, key) in [
+            ("params", "spatial_tolerance"),
+            ("params", "spatial_warmup"),
+            ("", "min"),
+            ("", "max"),
+        ] {
+            let o = if obj.is_empty() { &mut v } else { &mut v[obj] };
+            assert!(o.as_object_mut().unwrap().remove(key).is_some(), "{key}");
+        }
+        let mut old: Ensemble = serde_json::from_value(v).unwrap();
+        assert_eq!(old.params().spatial_tolerance, 0.0);
+        let s = old.update(ts(1000), 11.1).map(AnomalyScore::get);
+        assert!(s.is_some_and(|s| s < 1.0), "{s:?}");
+        assert_eq!(e.update(ts(1000), 11.1).map(AnomalyScore::get), Some(1.0));
     }
 
     #[test]
