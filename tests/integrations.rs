@@ -50,6 +50,26 @@ fn incident(id: u64, resource: &str, at_secs: i64, severity: Severity) -> Incide
 }
 
 #[test]
+fn anomaly_ensemble_spatial_novelty_waits_600_points() {
+    // The crate's default scores a new extreme 1 from point 150 on; the
+    // orchestrator's waits for 600.
+    // A jump to a new maximum every 100 points.
+    let first_one = |d: &mut dyn FnMut(Timestamp, f64) -> Option<f64>| {
+        (0..1000i64).find(|&i| {
+            let x = 10.0 + (i % 2) as f64 + 0.01 * i as f64;
+            let jump = if i % 100 == 99 { 5.0 } else { 0.0 };
+            d(Timestamp::from_secs(300 * i), x + jump).is_some_and(|s| s >= 1.0)
+        })
+    };
+    let mut crate_default = aiops::anomaly::Ensemble::default();
+    let at = first_one(&mut |t, x| crate_default.update(t, x).map(|s| s.get()));
+    assert_eq!(at, Some(199));
+    let mut d = EnsembleDetectors::default().create(&SeriesKey::new("ramp"));
+    let at = first_one(&mut |t, x| d.update(t, x));
+    assert_eq!(at, Some(699));
+}
+
+#[test]
 fn anomaly_ensemble_scores_in_range_and_finds_a_level_drop() {
     let f = EnsembleDetectors::default();
     let mut d = f.create(&SeriesKey::new("m"));

@@ -57,9 +57,19 @@ impl Default for EnsembleDetectors {
     /// because the orchestrator also asks for persistence
     /// ([`crate::OpsConfig::open_after_points`] within
     /// [`crate::OpsConfig::open_window_ms`]) before it opens an incident.
+    ///
+    /// Spatial novelty (a value beyond the range seen so far scores 1, which
+    /// opens an incident at once) waits 600 points instead of the crate's
+    /// 150: the range of the first hours of a live series is narrow, so new
+    /// values there are routine (on NAB's machine-temperature series it
+    /// opened an incident 26 hours in). NAB does not score its first 15% of
+    /// rows, which is why the crate's NAB-tuned default starts earlier.
     fn default() -> Self {
         EnsembleDetectors {
-            params: aiops_anomaly::EnsembleParams::default(),
+            params: aiops_anomaly::EnsembleParams {
+                spatial_warmup: 600,
+                ..aiops_anomaly::EnsembleParams::default()
+            },
             threshold: 0.99,
         }
     }

@@ -51,6 +51,8 @@ fn set(p: &mut EnsembleParams, key: &str, v: f64) {
         "knn_lags" => p.knn.lags = v as usize,
         "knn_k" => p.knn.k = v as usize,
         "knn_alpha" => p.knn.alpha = v,
+        "spatial" => p.spatial_tolerance = v,
+        "spatial_warmup" => p.spatial_warmup = v as u32,
         other => panic!("unknown key {other}"),
     }
 }

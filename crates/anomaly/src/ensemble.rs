@@ -62,6 +62,18 @@ pub struct EnsembleParams {
     /// Whether the k-NN evidence comes after the seasonal caps (true) or
     /// is capped by them like the level deviations (false).
     pub knn_uncapped: bool,
+    /// Spatial novelty: after warm-up, a value beyond the range of all
+    /// values seen so far by more than this fraction of that range scores 1,
+    /// also during the refractory period, which it restarts (0 disables), in
+    /// [0, 10]. A checkpoint written before this field existed restores
+    /// with 0, so it continues as it did.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub spatial_tolerance: f64,
+    /// Points seen before spatial novelty applies (the larger of this and
+    /// `warmup` is used): the range of the first points is narrow, so early
+    /// values are often new without being anomalous.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub spatial_warmup: u32,
 }
 
 impl Default for EnsembleParams {
@@ -91,6 +103,8 @@ impl Default for EnsembleParams {
             knn: KnnParams::default(),
             knn_weight: 0.0,
             knn_uncapped: false,
+            spatial_tolerance: 0.05,
+            spatial_warmup: 150,
         }
     }
 }
@@ -112,6 +126,13 @@ impl EnsembleParams {
             if !(0.0..=100.0).contains(&v) {
                 return Err(Error::param(name, v, "must be in [0, 100]"));
             }
+        }
+        if !(0.0..=10.0).contains(&self.spatial_tolerance) {
+            return Err(Error::param(
+                "spatial_tolerance",
+                self.spatial_tolerance,
+                "must be in [0, 10]",
+            ));
         }
         if !(0.0..=1.0).contains(&self.seasonal_weight) {
             return Err(Error::param(
@@ -169,6 +190,16 @@ impl EnsembleParams {
 /// `alert_level`, scores are capped just below it for `refractory` points so a
 /// single anomaly raises a single alert.
 ///
+/// Spatial novelty overrides all of that: after warm-up, a value outside the
+/// range of every value seen so far, widened by `spatial_tolerance` (5%) of
+/// its width on each side, scores 1 and restarts the refractory period (the
+/// spatial-anomaly rule Numenta added to its NAB detector). Deviation scores
+/// adapt to a new level within a few points; a value the series has never
+/// reached is evidence that does not. The range is of all values since the
+/// start (two numbers of state), so it only widens; a metric that keeps
+/// growing alerts each time it passes its record by the tolerance (set
+/// `spatial_tolerance` to 0 for such metrics).
+///
 /// A missing point (NaN or infinite) returns `None` and leaves the state
 /// unchanged. State: under 9 KiB per series ([`StreamingDetector::state_bytes`],
 /// which counts the periodic part at its bound).
@@ -188,6 +219,11 @@ pub struct Ensemble {
     n: u32,
     since_alert: u32,
     peak: f64,
+    /// Smallest and largest value seen (spatial novelty).
+    #[cfg_attr(feature = "serde", serde(default))]
+    min: f64,
+    #[cfg_attr(feature = "serde", serde(default))]
+    max: f64,
 }
 
 impl Ensemble {
@@ -216,6 +252,8 @@ impl Ensemble {
             n: 0,
             since_alert: u32::MAX,
             peak: 0.0,
+            min: 0.0,
+            max: 0.0,
         })
     }
 
@@ -258,6 +296,21 @@ impl Ensemble {
             Some(k) => k.update(x).map_or(0.0, |r| r.sqrt() * p.knn_weight),
             None => 0.0,
         };
+        let spatial = if p.spatial_tolerance > 0.0
+            && self.n >= p.warmup.max(p.spatial_warmup)
+            && self.max > self.min
+        {
+            let tol = (self.max - self.min) * p.spatial_tolerance;
+            x > self.max + tol || x < self.min - tol
+        } else {
+            false
+        };
+        if self.n == 0 {
+            (self.min, self.max) = (x, x);
+        } else {
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+        }
         let z_slow = self.slow.z_update(x);
         let z_win = self.window.z_update(x);
         let z_sea = self.seasonal.z_update(t, x);
@@ -312,7 +365,12 @@ impl Ensemble {
         if !novel {
             score = score.min(p.alert_level) * 0.5;
         }
-        if self.since_alert < p.refractory {
+        if spatial {
+            // A value beyond everything seen is an alert of its own, also
+            // inside the refractory period of an earlier one.
+            score = 1.0;
+            self.since_alert = 0;
+        } else if self.since_alert < p.refractory {
             self.since_alert += 1;
             score = score.min(p.alert_level) * 0.5;
         } else if score >= p.alert_level {
@@ -339,6 +397,8 @@ impl Default for Ensemble {
             n: 0,
             since_alert: u32::MAX,
             peak: 0.0,
+            min: 0.0,
+            max: 0.0,
         }
         .with_params_unchecked(p)
     }
@@ -372,5 +432,125 @@ impl StreamingDetector for Ensemble {
             + self.knn.as_ref().map_or(0, |k| {
                 k.state_bytes() - std::mem::size_of::<KnnConformity>()
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(i: usize) -> Timestamp {
+        Timestamp::from_secs(1_400_000_000 + 300 * i as i64)
+    }
+
+    /// Uniform noise in [10, 11] for `n` points (xorshift, seeded: no season
+    /// for the periodic part to find).
+    fn feed(e: &mut Ensemble, n: usize) {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for i in 0..n {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let x = 10.0 + (state >> 11) as f64 / (1u64 << 53) as f64;
+            e.update(ts(i), x);
+        }
+    }
+
+    #[test]
+    fn a_value_beyond_the_seen_range_scores_one() {
+        let mut e = Ensemble::default();
+        feed(&mut e, 2000);
+        // Inside the range: not a spatial anomaly.
+        let inside = e.update(ts(2000), 10.5).map(AnomalyScore::get);
+        assert!(inside.is_some_and(|s| s < 1.0), "{inside:?}");
+        // Beyond max + 5% of the range [10, 11]: 11.1 is, 11.04 is not.
+        let mut near = e.clone();
+        let s = near.update(ts(2001), 11.04).map(AnomalyScore::get);
+        assert!(s.is_some_and(|s| s < 1.0), "{s:?}");
+        let s = e.update(ts(2001), 11.1).map(AnomalyScore::get);
+        assert_eq!(s, Some(1.0));
+        // The range has grown to 11.1: the same value is no longer novel,
+        // but a further one is, even inside the refractory period it opened.
+        let s = e.update(ts(2002), 11.1).map(AnomalyScore::get);
+        assert!(
+            s.is_some_and(|s| s < Ensemble::RECOMMENDED_THRESHOLD),
+            "{s:?}"
+        );
+        let s = e.update(ts(2003), 9.0).map(AnomalyScore::get);
+        assert_eq!(s, Some(1.0));
+    }
+
+    #[test]
+    fn spatial_novelty_waits_for_warm_up_and_can_be_disabled() {
+        let mut e = Ensemble::default();
+        feed(&mut e, 20);
+        // During warm-up every score is 0, however far out the value.
+        assert_eq!(e.update(ts(20), 1e6), Some(AnomalyScore::ZERO));
+        // With a longer spatial warm-up, a new extreme at point 300 is not
+        // yet an alert by itself; after it, one is.
+        let p = EnsembleParams {
+            spatial_warmup: 400,
+            ..Default::default()
+        };
+        let mut late = Ensemble::new(p).unwrap();
+        feed(&mut late, 300);
+        let s = late.update(ts(300), 11.1).map(AnomalyScore::get);
+        assert!(s.is_some_and(|s| s < 1.0), "{s:?}");
+        let mut late = Ensemble::new(p).unwrap();
+        feed(&mut late, 400);
+        assert_eq!(late.update(ts(400), 11.1).map(AnomalyScore::get), Some(1.0));
+        let mut off = Ensemble::new(EnsembleParams {
+            spatial_tolerance: 0.0,
+            ..Default::default()
+        })
+        .unwrap();
+        feed(&mut off, 2000);
+        // Without spatial novelty, a point just past the range is not an
+        // alert by itself (the deviation is about 1 sigma).
+        let s = off.update(ts(2000), 11.1).map(AnomalyScore::get);
+        assert!(s.is_some_and(|s| s < 1.0), "{s:?}");
+    }
+
+    #[test]
+    fn missing_points_leave_the_state_alone() {
+        let mut e = Ensemble::default();
+        feed(&mut e, 1000);
+        let before = e.clone();
+        assert_eq!(e.update(ts(1000), f64::NAN), None);
+        assert_eq!(e.update(ts(1000), f64::NEG_INFINITY), None);
+        assert_eq!(e, before);
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn a_checkpoint_without_the_spatial_fields_restores_with_spatial_novelty_off() {
+        let mut e = Ensemble::default();
+        feed(&mut e, 1000);
+        let mut v = serde_json::to_value(&e).unwrap();
+        for (obj, key) in [
+            ("params", "spatial_tolerance"),
+            ("params", "spatial_warmup"),
+            ("", "min"),
+            ("", "max"),
+        ] {
+            let o = if obj.is_empty() { &mut v } else { &mut v[obj] };
+            assert!(o.as_object_mut().unwrap().remove(key).is_some(), "{key}");
+        }
+        let mut old: Ensemble = serde_json::from_value(v).unwrap();
+        assert_eq!(old.params().spatial_tolerance, 0.0);
+        let s = old.update(ts(1000), 11.1).map(AnomalyScore::get);
+        assert!(s.is_some_and(|s| s < 1.0), "{s:?}");
+        assert_eq!(e.update(ts(1000), 11.1).map(AnomalyScore::get), Some(1.0));
+    }
+
+    #[test]
+    fn bad_spatial_tolerance_is_rejected() {
+        for v in [-0.1, 11.0, f64::NAN] {
+            let p = EnsembleParams {
+                spatial_tolerance: v,
+                ..Default::default()
+            };
+            assert!(Ensemble::new(p).is_err(), "{v}");
+        }
     }
 }
