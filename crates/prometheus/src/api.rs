@@ -569,6 +569,38 @@ fn scan_values(
     out.timestamps.reserve(capacity);
     out.values.reserve(capacity);
     loop {
+        // The compact layout Prometheus writes, `[1796325325.174,"0.5"]`, in
+        // one pass; anything else goes through the general steps below.
+        if let Some((t, vstart, vend)) = compact_pair(b, i) {
+            let text = s
+                .get(vstart..vend)
+                .ok_or("values: sample value is not valid text")?;
+            let v = parse_value(text).ok_or_else(|| format!("invalid sample value {text:?}"))?;
+            push_sample(out, stats, t, v);
+            i = vend + 2;
+            match b.get(i) {
+                Some(b',') => {
+                    i += 1;
+                    continue;
+                }
+                Some(b']') => break,
+                _ => {}
+            }
+            ws(&mut i);
+            match b.get(i) {
+                Some(b',') => {
+                    i += 1;
+                    continue;
+                }
+                Some(b']') => break,
+                other => {
+                    return Err(format!(
+                        "values: expected `,` or `]` at byte {i}, found {:?}",
+                        other.map(|&x| char::from(x))
+                    ));
+                }
+            }
+        }
         expect(&mut i, b'[')?;
         ws(&mut i);
         let start = i;
@@ -589,18 +621,10 @@ fn scan_values(
         let text = s
             .get(vstart..i)
             .ok_or("values: sample value is not valid text")?;
-        let mut v = parse_value(text).ok_or_else(|| format!("invalid sample value {text:?}"))?;
+        let v = parse_value(text).ok_or_else(|| format!("invalid sample value {text:?}"))?;
         i += 1;
         expect(&mut i, b']')?;
-        stats.samples += 1;
-        if v.is_nan() {
-            stats.nan_samples += 1;
-        } else if v.is_infinite() {
-            stats.infinite_samples += 1;
-            v = f64::NAN;
-        }
-        out.timestamps.push(t);
-        out.values.push(v);
+        push_sample(out, stats, t, v);
         ws(&mut i);
         match b.get(i) {
             Some(b',') => i += 1,
@@ -614,6 +638,94 @@ fn scan_values(
         }
     }
     Ok(i + 1)
+}
+
+/// Records one sample: NaN is counted as NaN (a stale marker or a NaN
+/// value), an infinity is counted and kept as a missing (NaN) point.
+fn push_sample(out: &mut RawSeries, stats: &mut ConvertStats, t: Timestamp, mut v: f64) {
+    stats.samples += 1;
+    if v.is_nan() {
+        stats.nan_samples += 1;
+    } else if v.is_infinite() {
+        stats.infinite_samples += 1;
+        v = f64::NAN;
+    }
+    out.timestamps.push(t);
+    out.values.push(v);
+}
+
+/// One `[<secs>[.<1-3 digits>],"<value>"]` pair starting at `b[i]` with no
+/// whitespace: the timestamp (exact milliseconds) and the byte range of the
+/// value text, whose closing quote is at the range's end and is followed by
+/// `]`. `None` for any other form (the caller's general steps then read, or
+/// reject, the pair).
+fn compact_pair(b: &[u8], i: usize) -> Option<(Timestamp, usize, usize)> {
+    if b.get(i) != Some(&b'[') {
+        return None;
+    }
+    let mut k = i + 1;
+    let mut secs: i64 = 0;
+    let int_start = k;
+    while let Some(&c) = b.get(k).filter(|c| c.is_ascii_digit()) {
+        if k - int_start == 12 {
+            return None;
+        }
+        secs = secs * 10 + i64::from(c - b'0');
+        k += 1;
+    }
+    if k == int_start {
+        return None;
+    }
+    let mut ms: i64 = 0;
+    if b.get(k) == Some(&b'.') {
+        k += 1;
+        let frac_start = k;
+        while let Some(&c) = b.get(k).filter(|c| c.is_ascii_digit()) {
+            if k - frac_start == 3 {
+                return None;
+            }
+            ms = ms * 10 + i64::from(c - b'0');
+            k += 1;
+        }
+        match k - frac_start {
+            0 => return None,
+            1 => ms *= 100,
+            2 => ms *= 10,
+            _ => {}
+        }
+    }
+    if b.get(k..k + 2) != Some(b",\"") {
+        return None;
+    }
+    let vstart = k + 2;
+    let vend = vstart + find_quote(b.get(vstart..)?)?;
+    (b.get(vend + 1) == Some(&b']'))
+        .then(|| (Timestamp::from_millis(secs * 1000 + ms), vstart, vend))
+}
+
+/// Index of the first `"` in `b`, eight bytes at a time.
+fn find_quote(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const QUOTES: u64 = 0x2222_2222_2222_2222;
+    let mut chunks = b.chunks_exact(8);
+    let mut base = 0;
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word) ^ QUOTES;
+        // A zero byte of `x` is a quote; the lowest flagged byte is exact.
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(base + (found.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&c| c == b'"')
+        .map(|p| base + p)
 }
 
 /// Unix seconds text to a timestamp: exact for `123` and `123.4`..`123.456`.
@@ -748,4 +860,61 @@ fn object_end(b: &[u8]) -> Option<usize> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn find_quote_finds_the_first_quote_at_every_offset() {
+        for len in 0..40 {
+            for at in 0..=len {
+                let mut b = vec![b'7'; len];
+                if at < len {
+                    b[at] = b'"';
+                    // A later quote must not win.
+                    b.push(b'"');
+                }
+                let want = b.iter().position(|&c| c == b'"');
+                assert_eq!(find_quote(&b), want, "len {len} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn compact_pairs_agree_with_the_general_timestamp_reader() {
+        for (text, ms, value) in [
+            (r#"[1796325325.174,"0.5"]"#, Some(1_796_325_325_174), "0.5"),
+            (r#"[1796325325.1,"1e-3"]"#, Some(1_796_325_325_100), "1e-3"),
+            (r#"[1796325325.17,"NaN"]"#, Some(1_796_325_325_170), "NaN"),
+            (r#"[1796325325,"-Inf"]"#, Some(1_796_325_325_000), "-Inf"),
+            (
+                r#"[0,"12345678901234567890"]"#,
+                Some(0),
+                "12345678901234567890",
+            ),
+        ] {
+            let b = text.as_bytes();
+            let (t, vs, ve) = compact_pair(b, 0).unwrap();
+            assert_eq!(Some(t.as_millis()), ms);
+            assert_eq!(&text[vs..ve], value);
+            let end = text.find(',').unwrap();
+            assert_eq!(parse_ts(&b[1..end]).unwrap(), t);
+        }
+        // Other forms are left to the general steps.
+        for text in [
+            r#"[ 1796325325.174,"0.5"]"#,
+            r#"[1796325325.1745,"0.5"]"#,
+            r#"[1796325325.,"0.5"]"#,
+            r#"[1796325325.174, "0.5"]"#,
+            r#"[1796325325.174,"0.5" ]"#,
+            r#"[-5,"0.5"]"#,
+            r#"[1234567890123,"0.5"]"#,
+            r#"[1796325325.174,"0.5"#,
+            r#"[1796325325.174,0.5]"#,
+        ] {
+            assert!(compact_pair(text.as_bytes(), 0).is_none(), "{text}");
+        }
+    }
 }
