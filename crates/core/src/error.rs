@@ -23,6 +23,14 @@ pub enum Error {
         /// The text that failed to parse.
         value: String,
     },
+    /// A number of Unix seconds outside the representable range.
+    #[error(
+        "timestamp {value:?} is out of range: Unix seconds must lie within +-8e12 (about 250,000 years)"
+    )]
+    TimestampOutOfRange {
+        /// The text that was read.
+        value: String,
+    },
     /// Timestamps and values of a series have different lengths.
     #[error("series `{series}`: {timestamps} timestamps but {values} values")]
     LengthMismatch {

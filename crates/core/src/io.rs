@@ -94,11 +94,11 @@ fn parse_value(source: &str, line: u64, column: usize, field: &[u8]) -> Result<f
     }
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        Ok(v) => Err(csv_err(
+        Ok(_) => Err(csv_err(
             source,
             line,
             column,
-            format!("value {v} is not finite"),
+            format!("value {text:?} is not finite (empty, NaN or null mark a missing value)"),
         )),
         Err(_) => Err(csv_err(
             source,

@@ -58,6 +58,10 @@ impl Timestamp {
     /// Parses RFC 3339 (`2014-01-01T00:05:00Z`, any offset), the NAB form
     /// `2014-01-01 00:05:00` or `2014-01-01 00:05:00.000000` (taken as UTC),
     /// or a number of Unix seconds (`1388534700`, `1388534700.5`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidTimestamp`] for text of none of these forms,
+    /// [`Error::TimestampOutOfRange`] for a number of seconds beyond +-8e12.
     pub fn parse(text: &str) -> Result<Self> {
         let s = text.trim();
         let err = || Error::InvalidTimestamp {
@@ -78,13 +82,17 @@ impl Timestamp {
                 return Ok(Timestamp(naive.and_utc().timestamp_millis()));
             }
         }
-        if s.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        if s.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
             && let Ok(secs) = s.parse::<f64>()
-            // Unix seconds; reject values chrono cannot represent.
-            && secs.is_finite()
-            && secs.abs() < 8.0e12
         {
-            return Ok(Timestamp((secs * 1000.0).round() as i64));
+            // Unix seconds; reject values chrono cannot represent.
+            if secs.is_finite() && secs.abs() < 8.0e12 {
+                return Ok(Timestamp((secs * 1000.0).round() as i64));
+            }
+            return Err(Error::TimestampOutOfRange {
+                value: text.to_owned(),
+            });
         }
         Err(err())
     }
@@ -116,6 +124,18 @@ impl std::str::FromStr for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn out_of_range_seconds_say_so() {
+        assert!(matches!(
+            Timestamp::parse("99999999999999"),
+            Err(Error::TimestampOutOfRange { .. })
+        ));
+        assert!(matches!(
+            Timestamp::parse("2014-13-01"),
+            Err(Error::InvalidTimestamp { .. })
+        ));
+    }
 
     #[test]
     fn parses_the_common_forms() -> Result<()> {
