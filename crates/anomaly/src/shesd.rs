@@ -48,9 +48,10 @@ pub struct ShEsd {
 pub struct ShEsdResult {
     /// Indices of the anomalous points, in increasing order.
     pub anomalies: Vec<usize>,
-    /// Per point: [`gaussian_score`] of the residual's robust z-score
-    /// (`|r - median| / (1.4826 MAD)`), raised to at least 0.5 for flagged
-    /// points and capped below 0.5 for the rest; NaN for a missing point.
+    /// Per point, from the [`gaussian_score`] `g` of the residual's robust
+    /// z-score (`|r - median| / (1.4826 MAD)`): `0.5 + 0.5 g` for flagged
+    /// points (in [0.5, 1]) and `0.5 g` (below 0.5) for the rest, so the
+    /// score orders points within each class; NaN for a missing point.
     pub scores: Vec<f64>,
 }
 
@@ -144,14 +145,19 @@ impl ShEsd {
             let m = median(&mut cur);
             let mut d: Vec<f64> = alive.iter().map(|&j| (resid[j] - m).abs()).collect();
             let s = median(&mut d) * 1.4826;
-            if s <= 0.0 {
-                break;
-            }
-            let (pos, r) = alive
+            // With a zero MAD (most residuals equal), any point off the
+            // median is infinitely extreme (R's AnomalyDetection divides by
+            // the MAD and gets Inf, which beats every critical value); when
+            // nothing is off the median there is nothing left to test.
+            let (pos, dev) = alive
                 .iter()
                 .enumerate()
-                .map(|(pos, &j)| (pos, (resid[j] - m).abs() / s))
+                .map(|(pos, &j)| (pos, (resid[j] - m).abs()))
                 .fold((0, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
+            if dev <= 0.0 {
+                break;
+            }
+            let r = if s > 0.0 { dev / s } else { f64::INFINITY };
             removed.push(alive.swap_remove(pos));
             let nf = n as f64;
             let fi = i as f64;
@@ -171,9 +177,11 @@ impl ShEsd {
         anomalies.sort_unstable();
         let mut scores = vec![f64::NAN; values.len()];
         let floor = 1e-12 * (1.0 + rmed.abs());
+        // Unflagged points map into [0, 0.5), flagged ones into [0.5, 1],
+        // each monotone in the robust z-score.
         for (j, &i) in present.iter().enumerate() {
             let g = gaussian_score((resid[j] - rmed) / mad.max(floor));
-            scores[i] = g.min(0.4999);
+            scores[i] = (0.5 * g).min(0.4999);
         }
         for &i in &anomalies {
             let j = present.partition_point(|&q| q < i);
@@ -225,5 +233,44 @@ mod tests {
         );
         // Constant series: no anomalies, no panic.
         assert!(d.detect(&[5.0; 20]).unwrap().anomalies.is_empty());
+    }
+
+    #[test]
+    fn a_spike_on_a_constant_series_is_flagged() {
+        // The MAD is zero: the spike is infinitely extreme, not ignored.
+        let mut v = vec![50.0; 1000];
+        v[500] = 150.0;
+        let r = ShEsd::new(ShEsdParams::default())
+            .unwrap()
+            .detect(&v)
+            .unwrap();
+        assert_eq!(r.anomalies, vec![500]);
+        assert_eq!(r.scores[500], 1.0);
+        assert!(
+            r.scores
+                .iter()
+                .enumerate()
+                .all(|(i, s)| i == 500 || *s == 0.0)
+        );
+    }
+
+    #[test]
+    fn unflagged_scores_keep_their_order() {
+        // Unflagged points are ordered by their deviation, not saturated.
+        let v: Vec<f64> = (0..200).map(|i| ((i * 7919) % 101) as f64).collect();
+        let r = ShEsd::new(ShEsdParams::default())
+            .unwrap()
+            .detect(&v)
+            .unwrap();
+        assert!(r.anomalies.is_empty());
+        let distinct: std::collections::BTreeSet<u64> =
+            r.scores.iter().map(|s| s.to_bits()).collect();
+        assert!(distinct.len() > 50, "{} distinct scores", distinct.len());
+        assert!(r.scores.iter().all(|s| (0.0..0.5).contains(s)));
+        let (lo, hi) = (
+            v.iter().position(|&x| x == 50.0).unwrap(),
+            v.iter().position(|&x| x == 100.0).unwrap(),
+        );
+        assert!(r.scores[hi] > r.scores[lo]);
     }
 }

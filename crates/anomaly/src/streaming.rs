@@ -353,8 +353,9 @@ impl WindowedGaussianParams {
 
 /// Windowed Gaussian (NAB's baseline): the mean and standard deviation of the
 /// last `window` points; score: [`gaussian_score`] of the new point's
-/// deviation. Sums are recomputed exactly every `window` points to bound
-/// rounding drift. State: `8 * window` bytes plus 64.
+/// deviation (0 until the window holds [`WindowedGaussian::MIN_POINTS`]).
+/// Sums are recomputed exactly every `window` points to bound rounding
+/// drift. State: `8 * window` bytes plus 64.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct WindowedGaussian {
@@ -431,12 +432,24 @@ impl Default for WindowedGaussian {
     }
 }
 
+impl WindowedGaussian {
+    /// Points the window must hold before [`StreamingDetector::update`]
+    /// scores above 0: a deviation of two or three points says nothing.
+    pub const MIN_POINTS: usize = 10;
+}
+
 impl StreamingDetector for WindowedGaussian {
     fn update(&mut self, _t: Timestamp, x: f64) -> Option<AnomalyScore> {
         if !x.is_finite() {
             return None;
         }
-        Some(AnomalyScore::saturating(gaussian_score(self.z_update(x))))
+        let ready = self.len >= Self::MIN_POINTS.min(self.window);
+        let z = self.z_update(x);
+        Some(if ready {
+            AnomalyScore::saturating(gaussian_score(z))
+        } else {
+            AnomalyScore::ZERO
+        })
     }
 
     fn state_bytes(&self) -> usize {

@@ -2,10 +2,12 @@
 //!
 //! The first line is a header. A first column named `timestamp` is parsed as
 //! timestamps (any form [`Timestamp::parse`] accepts) that must strictly
-//! increase; every other column is numeric, where an empty cell, `NaN` or
-//! `null` is a missing value (NaN). Errors name the input, line and column.
+//! increase (or, with [`OrderPolicy::SkipAndReport`], rows that do not are
+//! left out and returned); every other column is numeric, where an empty
+//! cell, `NaN` or `null` is a missing value (NaN). Column names must be
+//! distinct. Errors name the input, line and (1-based) column.
 
-use aiops_core::Timestamp;
+use aiops_core::{CsvOptions, OrderPolicy, SkippedRow, Timestamp};
 use ndarray::Array2;
 
 use crate::error::{Error, Result};
@@ -19,6 +21,8 @@ pub struct Table {
     pub names: Vec<String>,
     /// Numeric columns (NaN = missing).
     pub columns: Vec<Vec<f64>>,
+    /// The 1-based input line of each row, so a caller can point at it.
+    pub lines: Vec<u64>,
 }
 
 fn err(source: &str, line: u64, column: usize, message: impl Into<String>) -> Error {
@@ -31,8 +35,20 @@ fn err(source: &str, line: u64, column: usize, message: impl Into<String>) -> Er
 }
 
 impl Table {
-    /// Parses CSV text; `source` names the input in errors.
+    /// Parses CSV text; `source` names the input in errors. Rows whose
+    /// timestamp is not after the previous row's are an error.
     pub fn from_csv_str(source: &str, text: &str) -> Result<Self> {
+        Ok(Self::from_csv_str_with(source, text, &CsvOptions::default())?.0)
+    }
+
+    /// Parses CSV text with reader options: under
+    /// [`OrderPolicy::SkipAndReport`], rows whose timestamp is not after the
+    /// previous kept row's are left out and returned with their lines.
+    pub fn from_csv_str_with(
+        source: &str,
+        text: &str,
+        opts: &CsvOptions,
+    ) -> Result<(Self, Vec<SkippedRow>)> {
         let mut rdr = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -53,9 +69,22 @@ impl Table {
         if names.is_empty() {
             return Err(err(source, 1, 0, "no value column in the header"));
         }
+        for (k, n) in names.iter().enumerate() {
+            if let Some(first) = names[..k].iter().position(|m| m == n) {
+                let col = |i: usize| i + 1 + usize::from(has_ts);
+                return Err(err(
+                    source,
+                    1,
+                    col(k),
+                    format!("duplicate column {n:?} (also column {})", col(first)),
+                ));
+            }
+        }
         let width = header.len();
         let mut timestamps = has_ts.then(Vec::new);
         let mut columns = vec![Vec::new(); names.len()];
+        let mut lines = Vec::new();
+        let mut skipped = Vec::new();
         for rec in records {
             let rec = rec.map_err(|e| {
                 err(
@@ -70,19 +99,28 @@ impl Table {
                 continue;
             }
             if rec.len() != width {
+                // The first column that is missing or extra.
                 return Err(err(
                     source,
                     line,
-                    0,
+                    rec.len().min(width) + 1,
                     format!("row has {} column(s); the header has {width}", rec.len()),
                 ));
             }
             if let Some(ts) = timestamps.as_mut() {
                 let text = rec.get(0).unwrap_or("");
                 let t = Timestamp::parse(text).map_err(|e| err(source, line, 1, e.to_string()))?;
-                if let Some(prev) = ts.last()
-                    && t <= *prev
+                if let Some(&prev) = ts.last()
+                    && t <= prev
                 {
+                    if opts.order == OrderPolicy::SkipAndReport {
+                        skipped.push(SkippedRow {
+                            line,
+                            timestamp: t,
+                            previous: prev,
+                        });
+                        continue;
+                    }
                     return Err(err(
                         source,
                         line,
@@ -92,6 +130,7 @@ impl Table {
                 }
                 ts.push(t);
             }
+            lines.push(line);
             for (k, col) in columns.iter_mut().enumerate() {
                 let c = k + usize::from(has_ts);
                 let text = rec.get(c).unwrap_or("").trim();
@@ -103,12 +142,14 @@ impl Table {
                 } else {
                     match text.parse::<f64>() {
                         Ok(v) if v.is_finite() => v,
-                        Ok(v) => {
+                        Ok(_) => {
                             return Err(err(
                                 source,
                                 line,
                                 c + 1,
-                                format!("value {v} is not finite"),
+                                format!(
+                                    "value {text:?} is not finite (empty, NaN or null mark a missing value)"
+                                ),
                             ));
                         }
                         Err(_) => {
@@ -127,11 +168,15 @@ impl Table {
         if columns[0].is_empty() {
             return Err(err(source, 2, 0, "no data rows"));
         }
-        Ok(Table {
-            timestamps,
-            names,
-            columns,
-        })
+        Ok((
+            Table {
+                timestamps,
+                names,
+                columns,
+                lines,
+            },
+            skipped,
+        ))
     }
 
     /// Number of rows.
@@ -147,25 +192,40 @@ impl Table {
     /// Indices of the selected columns: `include` (all when empty) minus
     /// `exclude`. Errors on an unknown name or an empty selection.
     pub fn select(&self, include: &[String], exclude: &[String]) -> Result<Vec<usize>> {
-        let find = |n: &String| {
+        let find = |option: &'static str, n: &String| {
             self.names
                 .iter()
                 .position(|c| c == n)
-                .ok_or_else(|| Error::param("columns", n, "no such column in the input"))
+                .ok_or_else(|| Error::param(option, n, "no such column in the input"))
         };
         let mut idx: Vec<usize> = if include.is_empty() {
             (0..self.names.len()).collect()
         } else {
-            include.iter().map(find).collect::<Result<_>>()?
+            include
+                .iter()
+                .map(|n| find("columns", n))
+                .collect::<Result<_>>()?
         };
         for e in exclude {
-            let k = find(e)?;
+            let k = find("exclude-columns", e)?;
             idx.retain(|&i| i != k);
         }
         if idx.is_empty() {
             return Err(Error::param("columns", "(none)", "no column left to score"));
         }
         Ok(idx)
+    }
+
+    /// The selected columns of the given rows (indices into the table, in
+    /// the order given) as a matrix.
+    pub fn matrix_rows(&self, columns: &[usize], rows: &[usize]) -> Array2<f64> {
+        let mut m = Array2::zeros((rows.len(), columns.len()));
+        for (j, &c) in columns.iter().enumerate() {
+            for (i, &r) in rows.iter().enumerate() {
+                m[[i, j]] = self.columns[c][r];
+            }
+        }
+        m
     }
 
     /// The selected columns as a row-major matrix (rows = table rows).
@@ -210,5 +270,74 @@ mod tests {
         ] {
             assert!(Table::from_csv_str("t", bad).is_err(), "{bad:?}");
         }
+    }
+
+    fn csv_error(r: Result<Table>) -> (u64, usize, String) {
+        match r {
+            Err(Error::Core(aiops_core::Error::Csv {
+                line,
+                column,
+                message,
+                ..
+            })) => (line, column, message),
+            other => panic!("expected a CSV error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_point_at_the_line_and_column() {
+        let (line, column, m) = csv_error(Table::from_csv_str(
+            "t",
+            "a,b,a
+1,2,3
+",
+        ));
+        assert_eq!((line, column), (1, 3));
+        assert!(m.contains("duplicate column \"a\" (also column 1)"), "{m}");
+        let (line, column, m) = csv_error(Table::from_csv_str(
+            "t",
+            "a,b
+1,2
+3
+",
+        ));
+        assert_eq!((line, column), (3, 2), "{m}");
+        let (line, column, m) = csv_error(Table::from_csv_str(
+            "t",
+            "a,b
+1,2
+3,4,5
+",
+        ));
+        assert_eq!((line, column), (3, 3), "{m}");
+        let (line, column, m) = csv_error(Table::from_csv_str(
+            "t",
+            "timestamp,a
+0,1
+60,1e400
+",
+        ));
+        assert_eq!((line, column), (3, 2));
+        assert!(m.contains("\"1e400\" is not finite"), "{m}");
+        let t = Table::from_csv_str("t", "a,b\n1,2\n3,4\n").unwrap();
+        let e = t.select(&[], &["zz".into()]).unwrap_err().to_string();
+        assert!(e.contains("exclude-columns"), "{e}");
+    }
+
+    #[test]
+    fn unsorted_rows_are_left_out_and_reported_when_asked() {
+        let text = "timestamp,a\n0,1\n60,2\n60,3\n30,4\n120,5\n";
+        assert!(Table::from_csv_str("t", text).is_err());
+        let opts = CsvOptions {
+            order: OrderPolicy::SkipAndReport,
+        };
+        let (t, skipped) = Table::from_csv_str_with("t", text, &opts).unwrap();
+        assert_eq!(t.columns[0], vec![1.0, 2.0, 5.0]);
+        assert_eq!(t.lines, vec![2, 3, 6]);
+        assert_eq!(
+            skipped.iter().map(|s| s.line).collect::<Vec<_>>(),
+            vec![4, 5]
+        );
+        assert!(skipped[0].is_duplicate() && !skipped[1].is_duplicate());
     }
 }
