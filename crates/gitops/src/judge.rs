@@ -333,6 +333,14 @@ pub struct CanaryJudge {
     by_name: BTreeMap<String, usize>,
 }
 
+/// The mean ratio for a reason text.
+fn fmt_ratio(effect: Option<f64>) -> String {
+    effect.map_or_else(
+        || "undefined (baseline mean 0)".to_owned(),
+        |e| format!("{e:.4}"),
+    )
+}
+
 impl CanaryJudge {
     /// Builds a judge from a configuration after [`JudgeConfig::check`].
     ///
@@ -510,8 +518,10 @@ impl CanaryJudge {
             }
         };
         let (mb, mc) = (mean(bbuf), mean(cbuf));
-        let effect = if mb == 0.0 { 1.0 } else { mc / mb };
-        result.effect_size = Some(effect);
+        // The mean ratio is undefined for a zero baseline mean: no effect
+        // size then, and effect-size thresholds do not apply.
+        let effect = (mb != 0.0).then(|| mc / mb);
+        result.effect_size = effect;
         // Sorting happens inside the test; the identical check needs it too.
         let test = match mann_whitney_in_place(name, cbuf, bbuf, self.config.confidence) {
             Ok(t) => Some(t),
@@ -529,32 +539,62 @@ impl CanaryJudge {
             result.reason = "all observations are equal".to_owned();
             return Ok(result);
         };
+        let confidence = self.config.confidence;
+        if !t.can_reach(confidence) {
+            // With so few points no shift can be significant; R's interval is
+            // then the whole range of differences and would read as a change.
+            result.classification = Classification::NoData;
+            result.critical_failure = cfg.critical;
+            result.reason = format!(
+                "too few points to judge: {} baseline and {} canary cannot reach {}% confidence \
+                 (largest possible |z| {:.3})",
+                bbuf.len(),
+                cbuf.len(),
+                confidence * 100.0,
+                t.max_abs_z
+            );
+            return Ok(result);
+        }
+        // The interval and the p-value come from the same statistic; where
+        // they disagree at the edge (root-finding tolerance, ties that change
+        // with the shift), a change must also be significant.
+        let significant = t.p_value < 1.0 - confidence;
         let bound = self.config.tolerance * t.estimate.abs();
         let high = matches!(cfg.direction, Direction::Increase | Direction::Either)
+            && significant
             && t.ci_low > bound
-            && effect >= cfg.effect_size.increase;
+            && effect.is_none_or(|e| e >= cfg.effect_size.increase);
         let low = matches!(cfg.direction, Direction::Decrease | Direction::Either)
+            && significant
             && t.ci_high < -bound
-            && effect <= cfg.effect_size.decrease;
+            && effect.is_none_or(|e| e <= cfg.effect_size.decrease);
         if high {
             result.classification = Classification::High;
-            result.critical_failure = cfg.critical && effect >= cfg.critical_effect_size.increase;
+            result.critical_failure =
+                cfg.critical && effect.is_none_or(|e| e >= cfg.critical_effect_size.increase);
             result.reason = format!(
-                "canary higher: interval [{:.6}, {:.6}] above the tolerance band +-{bound:.6}, mean ratio {effect:.4}",
-                t.ci_low, t.ci_high
+                "canary higher: interval [{:.6}, {:.6}] above the tolerance band +-{bound:.6}, mean ratio {}",
+                t.ci_low,
+                t.ci_high,
+                fmt_ratio(effect)
             );
         } else if low {
             result.classification = Classification::Low;
-            result.critical_failure = cfg.critical && effect <= cfg.critical_effect_size.decrease;
+            result.critical_failure =
+                cfg.critical && effect.is_none_or(|e| e <= cfg.critical_effect_size.decrease);
             result.reason = format!(
-                "canary lower: interval [{:.6}, {:.6}] below the tolerance band +-{bound:.6}, mean ratio {effect:.4}",
-                t.ci_low, t.ci_high
+                "canary lower: interval [{:.6}, {:.6}] below the tolerance band +-{bound:.6}, mean ratio {}",
+                t.ci_low,
+                t.ci_high,
+                fmt_ratio(effect)
             );
         } else {
             result.classification = Classification::Pass;
             result.reason = format!(
-                "no significant change in the bad direction: interval [{:.6}, {:.6}], tolerance band +-{bound:.6}, mean ratio {effect:.4}",
-                t.ci_low, t.ci_high
+                "no significant change in the bad direction: interval [{:.6}, {:.6}], tolerance band +-{bound:.6}, mean ratio {}",
+                t.ci_low,
+                t.ci_high,
+                fmt_ratio(effect)
             );
         }
         Ok(result)

@@ -30,6 +30,22 @@ pub struct MannWhitney {
     pub ci_low: f64,
     /// Upper end of the confidence interval of the location shift.
     pub ci_high: f64,
+    /// The largest `|z|` these sample sizes (and their within-sample ties)
+    /// can reach, at complete separation, with the continuity correction.
+    /// When it is below the confidence's normal quantile, no shift can be
+    /// significant and the interval cannot reach the requested confidence
+    /// (R then returns the range of the differences as the interval).
+    #[serde(default)]
+    pub max_abs_z: f64,
+}
+
+impl MannWhitney {
+    /// Whether these samples can reach `confidence` at all
+    /// ([`Self::max_abs_z`] at or above the two-sided normal quantile).
+    pub fn can_reach(&self, confidence: f64) -> bool {
+        let zq = Normal::standard().inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
+        self.max_abs_z >= zq
+    }
 }
 
 /// Runs the test of `x` against `y` at `confidence` (for example 0.98).
@@ -148,12 +164,23 @@ pub fn mann_whitney_in_place(
         // the shift is exactly the difference of the two values.
         mumin
     };
+    // Complete separation: every pair ordered, only within-sample ties.
+    let x_ties: f64 = w.xc.iter().map(|&c| cube_minus(c)).sum();
+    let n = w.nx + w.ny;
+    let sigma_sep =
+        ((w.nx * w.ny / 12.0) * ((n + 1.0) - (x_ties + w.y_ties) / (n * (n - 1.0)))).sqrt();
+    let max_abs_z = if sigma_sep > 0.0 {
+        ((w.nx * w.ny / 2.0 - 0.5) / sigma_sep).max(0.0)
+    } else {
+        0.0
+    };
     Ok(MannWhitney {
         u,
         p_value,
         estimate,
         ci_low,
         ci_high,
+        max_abs_z,
     })
 }
 

@@ -497,3 +497,54 @@ fn huge_magnitudes_are_rejected_not_infinite() {
         "c.csv:3:1: value 1e308 exceeds the supported magnitude 1e300 (the statistics would overflow)"
     );
 }
+
+#[test]
+fn samples_too_small_for_the_confidence_are_no_data_not_a_change() {
+    let judge = CanaryJudge::new(JudgeConfig::default()).unwrap();
+    // One or two points a side: R's interval is the range of the
+    // differences (it excludes 0) while p is 1 or 0.245; no verdict either way.
+    for (b, c) in [
+        (vec![10.0], vec![1000.0]),
+        (vec![10.0, 11.0], vec![1000.0, 1001.0]),
+    ] {
+        let r = judge.judge_metric("m", &b, &c).unwrap();
+        assert_eq!(r.classification, Classification::NoData, "{}", r.reason);
+        assert!(r.reason.contains("too few points"), "{}", r.reason);
+        let t = r.test.unwrap();
+        assert!(!t.can_reach(0.98) && t.p_value > 0.02, "{t:?}");
+    }
+    // Five a side, completely separated: the largest |z| is 2.51 > 2.33.
+    let r = judge
+        .judge_metric("m", &seq(5, 0.0), &seq(5, 100.0))
+        .unwrap();
+    assert_eq!(r.classification, Classification::High, "{}", r.reason);
+    assert!(r.test.unwrap().max_abs_z > 2.5);
+    // A critical metric with too few points fails the run, as with no data.
+    let cfg = JudgeConfig {
+        metrics: vec![MetricConfig {
+            critical: true,
+            ..MetricConfig::new("m")
+        }],
+        ..JudgeConfig::default()
+    };
+    let j = CanaryJudge::new(cfg)
+        .unwrap()
+        .judge(&samples(&[("m", vec![1.0])]), &samples(&[("m", vec![2.0])]))
+        .unwrap();
+    assert_eq!(j.verdict, Verdict::Fail);
+}
+
+#[test]
+fn a_zero_baseline_mean_has_no_mean_ratio() {
+    let judge = CanaryJudge::new(JudgeConfig::default()).unwrap();
+    let base = vec![0.0; 50];
+    let canary: Vec<f64> = (0..50).map(|i| f64::from(i) / 50.0).collect();
+    let r = judge.judge_metric("m", &base, &canary).unwrap();
+    assert_eq!(r.effect_size, None);
+    assert_eq!(r.classification, Classification::High, "{}", r.reason);
+    assert!(
+        r.reason.contains("undefined (baseline mean 0)"),
+        "{}",
+        r.reason
+    );
+}
