@@ -67,6 +67,27 @@ impl SeriesSource {
         Ok(src)
     }
 
+    /// Attaches the rows a reader left out of each series (one list per
+    /// series, in the order given to [`SeriesSource::new`]), so the run's
+    /// report counts them, as [`SeriesSource::from_csv_files_with`] does.
+    ///
+    /// # Errors
+    /// [`crate::Error::Config`] when there is not one list per series.
+    pub fn with_skipped(mut self, skipped: Vec<Vec<SkippedRow>>) -> Result<Self> {
+        if skipped.len() != self.series.len() {
+            return Err(crate::Error::Config {
+                field: "skipped",
+                message: format!(
+                    "{} lists of skipped rows for {} series",
+                    skipped.len(),
+                    self.series.len()
+                ),
+            });
+        }
+        self.skipped = skipped;
+        Ok(self)
+    }
+
     /// Rows left out of each series by the reader, with their line numbers.
     pub fn skipped(&self) -> impl Iterator<Item = (&str, &[SkippedRow])> {
         self.series

@@ -587,3 +587,163 @@ fn rollout_unknown_metrics_are_input_errors_not_aborts() {
         "{err}"
     );
 }
+
+#[test]
+fn run_counts_the_rows_it_left_out_in_the_report() {
+    let path = data("nab/realKnownCause/machine_temperature_system_failure.csv");
+    let out = aiops(&["run", "--skip-unsorted", "--json", &path], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["skipped_rows"], 12, "{}", v["summary"]);
+    assert_eq!(v["series"][0]["skipped_rows"], 12);
+}
+
+#[test]
+fn detect_leaves_unsorted_rows_out_with_empty_scores_when_asked() {
+    let mut text = csv(300, 200);
+    // Line 6 repeats the timestamp of line 5.
+    let lines: Vec<&str> = text.lines().collect();
+    let dup = lines[4].split(',').next().unwrap().to_owned();
+    let mut v: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    v[5] = format!("{dup},51");
+    text = v.join("\n") + "\n";
+    let out = aiops(
+        &["detect", "--method", "robust", "--output", "-", "-"],
+        Some(&text),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--skip-unsorted"));
+    let out = aiops(
+        &[
+            "detect",
+            "--method",
+            "robust",
+            "--skip-unsorted",
+            "--output",
+            "-",
+            "-",
+        ],
+        Some(&text),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(rows.len(), 300, "one output row per input row");
+    assert!(
+        rows[4].ends_with(",") && !rows[3].ends_with(","),
+        "{:?}",
+        &rows[..6]
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 row(s) out of time order"));
+}
+
+#[test]
+fn the_forest_scores_complete_rows_and_leaves_the_others_missing() {
+    let mut text = String::from("a,b\n");
+    for i in 0..100 {
+        let b = if i == 7 {
+            String::new()
+        } else {
+            format!("{}", i % 3)
+        };
+        text.push_str(&format!("{},{b}\n", i % 5));
+    }
+    text.push_str("40,40\n");
+    let out = aiops(
+        &[
+            "detect",
+            "--method",
+            "isolation-forest",
+            "--output",
+            "-",
+            "-",
+        ],
+        Some(&text),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let scores: Vec<Option<f64>> = stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse().ok())
+        .collect();
+    assert_eq!(scores.len(), 101);
+    assert_eq!(scores[7], None);
+    let outlier = scores[100].unwrap();
+    assert!(scores.iter().flatten().all(|s| *s <= outlier));
+    let all_missing = "a,b\n1,\n,2\n";
+    let out = aiops(
+        &[
+            "detect",
+            "--method",
+            "isolation-forest",
+            "--output",
+            "-",
+            "-",
+        ],
+        Some(all_missing),
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn shesd_flags_a_spike_on_a_flat_series() {
+    let mut text = String::from("timestamp,value\n");
+    for i in 0..1000 {
+        let v = if i == 500 { 150 } else { 50 };
+        text.push_str(&format!("{},{v}\n", 1_400_000_000 + 60 * i));
+    }
+    let out = aiops(
+        &["detect", "--method", "shesd", "--output", "-", "-"],
+        Some(&text),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let scores: Vec<f64> = stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(scores[500], 1.0);
+    assert_eq!(scores.iter().filter(|s| **s > 0.0).count(), 1);
+}
+
+#[test]
+fn a_canary_of_one_point_a_side_is_no_data() {
+    let dir = std::env::temp_dir().join(format!("aiops-cli-canary-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (b, c) = (dir.join("b.csv"), dir.join("c.csv"));
+    std::fs::write(&b, "metric,value\nm,10\n").unwrap();
+    std::fs::write(&c, "metric,value\nm,1000\n").unwrap();
+    let out = aiops(
+        &[
+            "canary",
+            "judge",
+            "--baseline",
+            b.to_str().unwrap(),
+            "--canary",
+            c.to_str().unwrap(),
+            "--json",
+        ],
+        None,
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["metrics"][0]["classification"], "NoData", "{v}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

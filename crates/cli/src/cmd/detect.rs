@@ -29,10 +29,18 @@ pub(crate) struct Args {
     /// Columns to leave out (for example a label column).
     #[arg(long = "exclude-columns", value_delimiter = ',')]
     exclude_columns: Vec<String>,
-    /// Seed of the isolation forest.
+    /// Seed of the isolation forest. The forest draws its subsamples by row
+    /// position, so the same rows in another order fit a different forest.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Output CSV: one score per input row, in input order (empty = missing point); `-` for stdout.
+    /// Leave out rows whose timestamp is not after the previous row's
+    /// (duplicates, steps back in time) instead of failing; they get an
+    /// empty score in the output and are counted.
+    #[arg(long)]
+    skip_unsorted: bool,
+    /// Output CSV: one score per input row, in input order (empty = missing
+    /// point: a missing value, a row left out by --skip-unsorted, or for the
+    /// isolation forest a row with any missing value); `-` for stdout.
     #[arg(long)]
     output: PathBuf,
     /// Print a JSON summary on stdout.
@@ -43,7 +51,26 @@ pub(crate) struct Args {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let text = input::read_to_string(&args.input)?;
     let name = input::display_name(&args.input);
-    let table = Table::from_csv_str(&name, &text)?;
+    let opts = aiops::core::CsvOptions {
+        order: if args.skip_unsorted {
+            aiops::core::OrderPolicy::SkipAndReport
+        } else {
+            aiops::core::OrderPolicy::Reject
+        },
+    };
+    let (table, skipped) = Table::from_csv_str_with(&name, &text, &opts).map_err(|e| {
+        if e.to_string().contains("is not after the previous one") {
+            anyhow::anyhow!("{e} (--skip-unsorted leaves such rows out and counts them)")
+        } else {
+            e.into()
+        }
+    })?;
+    if !skipped.is_empty() {
+        eprintln!(
+            "aiops: note: {name}: {} row(s) out of time order left out (empty scores)",
+            skipped.len()
+        );
+    }
     let cols = table.select(&args.columns, &args.exclude_columns)?;
     let n = table.len();
     // Without timestamps, rows are taken one minute apart for seasonal slots.
@@ -96,12 +123,27 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             .scores
         }
         "isolation-forest" | "iforest" => {
-            let x = table.matrix(&cols);
+            // The forest needs complete rows: it fits on and scores the rows
+            // without a missing value; the others are missing points.
+            let complete: Vec<usize> = (0..n)
+                .filter(|&i| cols.iter().all(|&c| !table.columns[c][i].is_nan()))
+                .collect();
+            if complete.is_empty() {
+                bail!(
+                    "{name}: every row has a missing value in the selected columns;                      the isolation forest needs complete rows"
+                );
+            }
+            let x = table.matrix_rows(&cols, &complete);
             let forest = IsolationForest::new(IsolationForestParams {
                 seed: args.seed,
                 ..IsolationForestParams::default()
             })?;
-            forest.fit(x.view())?.score(x.view())?
+            let fitted = forest.fit(x.view())?.score(x.view())?;
+            let mut scores = vec![f64::NAN; n];
+            for (&i, s) in complete.iter().zip(fitted) {
+                scores[i] = s;
+            }
+            scores
         }
         other => bail!(
             "unknown method {other:?}: use ensemble, robust, seasonal, windowed-gaussian, shesd or isolation-forest"
@@ -131,11 +173,25 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         writeln!(w, "row,score").with_context(write_err)?;
     }
-    for (i, s) in scores.iter().enumerate() {
-        let key = match &table.timestamps {
-            Some(t) => t[i].to_string(),
-            None => i.to_string(),
-        };
+    // Kept rows and rows left out, merged back into input order by line.
+    let mut rows: Vec<(u64, String, f64)> = scores
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| {
+            let key = match &table.timestamps {
+                Some(t) => t[i].to_string(),
+                None => i.to_string(),
+            };
+            (table.lines[i], key, s)
+        })
+        .collect();
+    rows.extend(
+        skipped
+            .iter()
+            .map(|r| (r.line, r.timestamp.to_string(), f64::NAN)),
+    );
+    rows.sort_by_key(|r| r.0);
+    for (_, key, s) in &rows {
         if s.is_nan() {
             writeln!(w, "{key},").with_context(write_err)?;
         } else {
@@ -158,11 +214,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             serde_json::json!({
                 "input": name,
                 "method": args.method,
-                "rows": n,
+                "rows": n + skipped.len(),
+                "skipped_unsorted": skipped.len(),
                 "columns": cols.iter().map(|&c| table.names[c].clone()).collect::<Vec<_>>(),
                 "missing": missing,
                 "max_score": if present.is_empty() { None } else { Some(max) },
                 "max_row": if present.is_empty() { None } else { Some(argmax) },
+                "max_line": if present.is_empty() { None } else { table.lines.get(argmax).copied() },
                 "rows_at_or_above_recommended_threshold": above,
                 "recommended_threshold": threshold,
                 "output": args.output.display().to_string(),
@@ -174,8 +232,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             _ => String::new(),
         };
         let line = format!(
-            "{name}: {n} rows scored with {} ({missing} missing); max score {max:.4} at row {argmax}{alerts}; wrote {out_name}",
+            "{name}: {n} rows scored with {} ({missing} missing{}); max score {max:.4} at row {argmax}{alerts}; wrote {out_name}",
             args.method,
+            if skipped.is_empty() {
+                String::new()
+            } else {
+                format!(", {} out of order left out", skipped.len())
+            },
         );
         if to_stdout {
             // Standard output carries the scores; the summary goes beside them.

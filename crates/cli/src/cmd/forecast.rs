@@ -62,7 +62,7 @@ pub(crate) struct Args {
 }
 
 fn load(args: &Args) -> anyhow::Result<TimeSeries> {
-    input::read_series(&args.input, args.skip_unsorted)
+    Ok(input::read_series(&args.input, args.skip_unsorted)?.0)
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {

@@ -30,11 +30,11 @@ pub(crate) fn display_name(path: &Path) -> String {
 /// Reads a `timestamp,value` CSV named on the command line (`-` is stdin)
 /// as one series named after the file stem (`stdin` for `-`). With
 /// `skip_unsorted`, rows out of time order are left out and counted on
-/// stderr; otherwise they are an error that points at the flag.
+/// stderr and returned; otherwise they are an error that points at the flag.
 pub(crate) fn read_series(
     path: &Path,
     skip_unsorted: bool,
-) -> anyhow::Result<aiops::core::TimeSeries> {
+) -> anyhow::Result<(aiops::core::TimeSeries, Vec<aiops::core::SkippedRow>)> {
     use aiops::core::{CsvOptions, OrderPolicy, SeriesKey, TimeSeries, read_nab_csv_reader_with};
 
     let text = read_to_string(path)?;
@@ -69,5 +69,5 @@ pub(crate) fn read_series(
             .map_or(name, |s| s.to_string_lossy().into_owned())
     };
     let (_, ts, values) = series.into_parts();
-    Ok(TimeSeries::new(SeriesKey::new(key), ts, values)?)
+    Ok((TimeSeries::new(SeriesKey::new(key), ts, values)?, skipped))
 }

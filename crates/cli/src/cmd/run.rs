@@ -40,15 +40,18 @@ pub(crate) struct Args {
 
 fn hours_to_ms(name: &str, h: f64) -> anyhow::Result<i64> {
     if !(h.is_finite() && h > 0.0 && h < 1e6) {
-        anyhow::bail!("--{name} must be a positive number of hours, got {h}");
+        anyhow::bail!("--{name} must be a positive number of hours below 1e6, got {h}");
     }
     Ok((h * 3.6e6).round() as i64)
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut series = Vec::with_capacity(args.inputs.len());
+    let mut skipped = Vec::with_capacity(args.inputs.len());
     for path in &args.inputs {
-        series.push(input::read_series(path, args.skip_unsorted)?);
+        let (s, left_out) = input::read_series(path, args.skip_unsorted)?;
+        series.push(s);
+        skipped.push(left_out);
     }
     // Two inputs with the same series name would interleave into one series.
     for (j, b) in series.iter().enumerate() {
@@ -75,7 +78,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         aiops::remediation::RemediationEngine::builder(),
     )?;
     let mut ops = IntelligentOps::builder()
-        .source(SeriesSource::new("cli", series))
+        .source(SeriesSource::new("cli", series).with_skipped(skipped)?)
         .remediation(remediation)
         .config(config)
         .build()?;

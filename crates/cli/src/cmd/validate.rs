@@ -31,7 +31,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         let series: Vec<TimeSeries> = if args.wide {
             read_wide_csv_str(&name, &input::read_to_string(path)?)?
         } else {
-            vec![input::read_series(path, args.skip_unsorted)?]
+            vec![input::read_series(path, args.skip_unsorted)?.0]
         };
         for s in series {
             rows.push(serde_json::json!({
