@@ -14,7 +14,7 @@
 use augurs::seasons::PeriodogramDetector;
 
 use crate::error::{Error, Result};
-use crate::streaming::MAD_TO_SIGMA;
+use crate::streaming::Slot as PhaseSlot;
 
 /// Smallest period [`detect_period`] reports.
 pub const MIN_PERIOD: usize = 4;
@@ -169,15 +169,6 @@ impl PeriodicParams {
     }
 }
 
-/// One phase slot: level, mean absolute deviation, count.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-struct PhaseSlot {
-    level: f32,
-    dev: f32,
-    n: u32,
-}
-
 /// A streaming per-phase baseline whose period comes from augurs'
 /// periodogram ([`detect_period`]) over the first `buffer` points.
 ///
@@ -225,17 +216,7 @@ impl PeriodicBaseline {
     fn learn(&mut self, x: f64) {
         let alpha = self.params.alpha;
         let k = self.slot_of(self.phase);
-        let s = &mut self.slots[k];
-        if s.n == 0 {
-            s.level = x as f32;
-            s.dev = 0.0;
-        } else {
-            let a = alpha.max(1.0 / (s.n as f64 + 1.0));
-            let diff = x - s.level as f64;
-            s.level = (s.level as f64 + a * diff) as f32;
-            s.dev = (s.dev as f64 + a * (diff.abs() - s.dev as f64)) as f32;
-        }
-        s.n = s.n.saturating_add(1);
+        self.slots[k].learn(x, alpha);
         self.phase = (self.phase + 1) % self.period;
     }
 
@@ -256,10 +237,7 @@ impl PeriodicBaseline {
             return None;
         }
         let s = self.slots[self.slot_of(self.phase)];
-        let z = (s.n >= 2).then(|| {
-            let floor = 1e-6 * (1.0 + x.abs());
-            (x - s.level as f64).abs() / (s.dev as f64 * MAD_TO_SIGMA).max(floor)
-        });
+        let z = (s.n >= 2).then(|| s.z(x, 1e-6 * (1.0 + x.abs())));
         self.learn(x);
         z
     }

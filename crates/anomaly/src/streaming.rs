@@ -232,21 +232,22 @@ impl SeasonalParams {
     }
 }
 
-/// One learned slot: level, mean absolute deviation, count.
+/// One learned slot: level, mean absolute deviation, count (the seasonal
+/// baseline's hour-of-week slots and the periodic baseline's phase slots).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-struct Slot {
+pub(crate) struct Slot {
     level: f32,
     dev: f32,
-    n: u32,
+    pub(crate) n: u32,
 }
 
 impl Slot {
-    fn z(&self, x: f64, floor: f64) -> f64 {
+    pub(crate) fn z(&self, x: f64, floor: f64) -> f64 {
         (x - self.level as f64).abs() / (self.dev as f64 * MAD_TO_SIGMA).max(floor)
     }
 
-    fn learn(&mut self, x: f64, alpha: f64) {
+    pub(crate) fn learn(&mut self, x: f64, alpha: f64) {
         if self.n == 0 {
             self.level = x as f32;
             self.dev = 0.0;

@@ -697,7 +697,7 @@ impl State {
     pub fn from_json_str(path: &Path, text: &str) -> Result<State> {
         let st: State = serde_json::from_str(text).map_err(|e| Error::State {
             path: path.to_owned(),
-            message: format!("line {} column {}: {e}", e.line(), e.column()),
+            message: e.to_string(),
             source: None,
         })?;
         if st.version != STATE_FORMAT_VERSION {

@@ -384,10 +384,21 @@ pub fn assess(plan: &Plan, policy: &RiskPolicy) -> RiskReport {
                     why.push(r.to_owned());
                 }
                 if why.is_empty() && !c.changed.is_empty() {
-                    why.push(format!(
-                        "the provider requires a new object; changed: {}",
-                        c.changed.join(", ")
-                    ));
+                    // An attribute that is only unknown after apply (a new
+                    // `id`) follows from the replacement; it is not its cause.
+                    let (unknown, known): (Vec<&str>, Vec<&str>) = c
+                        .changed
+                        .iter()
+                        .map(String::as_str)
+                        .partition(|k| c.after_unknown.iter().any(|u| u == k));
+                    let mut text = "the provider requires a new object".to_owned();
+                    if !known.is_empty() {
+                        text.push_str(&format!("; changed: {}", known.join(", ")));
+                    }
+                    if !unknown.is_empty() {
+                        text.push_str(&format!("; known after apply: {}", unknown.join(", ")));
+                    }
+                    why.push(text);
                 }
                 if why.is_empty() {
                     why.push("the provider requires a new object".to_owned());

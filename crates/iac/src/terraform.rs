@@ -42,7 +42,8 @@ pub fn read_terraform_plan(source_name: &str, text: &str) -> Result<(Plan, Terra
         Error::malformed(
             source_name,
             "$",
-            format!("line {} column {}: {e}", e.line(), e.column()),
+            // serde_json's message already ends with "at line L column C".
+            e.to_string(),
         )
     })?;
     terraform_plan_from_value(source_name, &doc)

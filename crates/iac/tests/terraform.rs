@@ -423,3 +423,44 @@ fn tf_json_emission_round_trips() {
     let m = Config::new(vec![Resource::new("module.m.aws_vpc.v").unwrap()]).unwrap();
     assert!(matches!(to_tf_json(&m), Err(Error::InvalidAddress { .. })));
 }
+
+/// A 0.1 plan records no replacement reason: the report names the changed
+/// attribute as the likely cause and the new `id` as known only after apply
+/// (not as a change), and a syntax error's position is given once.
+#[test]
+fn replacement_without_reason_separates_unknown_from_changed() {
+    let text = json!({
+        "format_version": "0.1",
+        "terraform_version": "0.12.11",
+        "resource_changes": [{
+            "address": "null_resource.bar",
+            "mode": "managed",
+            "type": "null_resource",
+            "name": "bar",
+            "provider_name": "null",
+            "change": {
+                "actions": ["delete", "create"],
+                "before": {"id": "1234", "triggers": {"a": "1"}},
+                "after": {"triggers": {"a": "2"}},
+                "after_unknown": {"id": true}
+            }
+        }]
+    })
+    .to_string();
+    let (p, _) = read_terraform_plan("plan.json", &text).unwrap();
+    let report = assess(&p, &RiskPolicy::default()).to_text();
+    assert!(
+        report.contains(
+            "the provider requires a new object; changed: triggers; known after apply: id"
+        ),
+        "{report}"
+    );
+    let err = read_terraform_plan("plan.json", "{}}")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(err.matches("column").count(), 1, "{err}");
+    assert!(
+        err.contains("plan.json") && err.contains("line 1 column 3"),
+        "{err}"
+    );
+}

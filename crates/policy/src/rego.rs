@@ -284,6 +284,19 @@ impl ConstraintTemplate {
             .collect())
     }
 
+    /// [`Error::UnknownConstraintKind`] unless `constraint` is of this
+    /// template's kind.
+    fn check_kind(&self, constraint: &Constraint) -> Result<()> {
+        if constraint.kind == self.kind {
+            Ok(())
+        } else {
+            Err(Error::UnknownConstraintKind {
+                constraint: constraint.name.clone(),
+                kind: constraint.kind.clone(),
+            })
+        }
+    }
+
     /// Reviews one object under a constraint: `[]` when the constraint's
     /// `match` excludes it, else the template's violations.
     ///
@@ -296,12 +309,7 @@ impl ConstraintTemplate {
         object: &Value,
         inventory: &Value,
     ) -> Result<Vec<RegoViolation>> {
-        if constraint.kind != self.kind {
-            return Err(Error::UnknownConstraintKind {
-                constraint: constraint.name.clone(),
-                kind: constraint.kind.clone(),
-            });
-        }
+        self.check_kind(constraint)?;
         if !constraint.matches(object, inventory) {
             return Ok(Vec::new());
         }
@@ -323,12 +331,7 @@ impl ConstraintTemplate {
         review: &Value,
         inventory: &Value,
     ) -> Result<Vec<RegoViolation>> {
-        if constraint.kind != self.kind {
-            return Err(Error::UnknownConstraintKind {
-                constraint: constraint.name.clone(),
-                kind: constraint.kind.clone(),
-            });
-        }
+        self.check_kind(constraint)?;
         let object = review.get("object").unwrap_or(&Value::Null);
         let in_scope = match (
             str_at(object, "/metadata/namespace"),
