@@ -79,6 +79,36 @@ fn bad_input_exits_2_with_one_line() {
             Some("timestamp,value\n2014-01-01 00:05:00,1\n2014-01-01 00:00:00,2\n"),
             "--skip-unsorted",
         ),
+        // Options the threshold mode would ignore are refused, not dropped.
+        (
+            vec![
+                "forecast",
+                "--threshold",
+                "5",
+                "--horizon",
+                "3",
+                "--model",
+                "naive",
+                "-",
+            ],
+            Some("timestamp,value\n"),
+            "--model",
+        ),
+        (
+            vec![
+                "rca",
+                "--graph",
+                "g.csv",
+                "--metrics",
+                "m.csv",
+                "--start",
+                "0",
+                "--top",
+                "0",
+            ],
+            None,
+            "--top must be at least 1",
+        ),
     ] {
         let out = aiops(&args, stdin);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -117,6 +147,7 @@ fn validate_counts_missing_points() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["series"][0]["missing"], 1);
     assert_eq!(v["series"][0]["points"], 3);
+    assert_eq!(v["series"][0]["skipped_rows"], 0);
 }
 
 #[test]
@@ -128,6 +159,7 @@ fn validate_skips_unsorted_rows_only_when_asked() {
     assert!(out.status.success());
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["series"][0]["points"], 2);
+    assert_eq!(v["series"][0]["skipped_rows"], 1);
     assert!(
         String::from_utf8(out.stderr)
             .unwrap()
@@ -708,5 +740,25 @@ fn a_canary_of_one_point_a_side_is_no_data() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["metrics"][0]["classification"], "NoData", "{v}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn invalid_utf8_is_named_by_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("aiops-cli-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.csv");
+    std::fs::write(
+        &path,
+        b"timestamp,value\n2014-01-01 00:00:00,1\n2014-01-01 00:05:00,2\xff\n",
+    )
+    .unwrap();
+    let out = aiops(&["run", path.to_str().unwrap()], None);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("bad.csv:3:22: not valid UTF-8 (byte 0xff)"),
+        "{err}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

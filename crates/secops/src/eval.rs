@@ -116,10 +116,21 @@ pub fn read_ground_truth(path: impl AsRef<Path>) -> Result<GroundTruth> {
 
 /// Writes `LineId,<header fields>,Content,EventId,EventTemplate` for a mined log.
 pub fn write_structured_csv<W: Write>(out: W, mined: &MinedLog) -> Result<()> {
-    let io = |e: csv::Error| Error::Csv {
-        path: "<output>".to_owned(),
-        line: 0,
-        message: e.to_string(),
+    // An I/O failure (a closed pipe) keeps its `io::Error` as the source so
+    // callers can tell it apart from a malformed record.
+    let io = |e: csv::Error| {
+        let message = e.to_string();
+        match e.into_kind() {
+            csv::ErrorKind::Io(source) => Error::Io {
+                path: "<output>".into(),
+                source,
+            },
+            _ => Error::Csv {
+                path: "<output>".to_owned(),
+                line: 0,
+                message,
+            },
+        }
     };
     let mut w = csv::Writer::from_writer(out);
     let mut header: Vec<&str> = vec!["LineId"];

@@ -36,11 +36,13 @@ pub(crate) struct Args {
     /// Steps ahead, in the series' typical spacing.
     #[arg(long)]
     horizon: usize,
-    /// Coverage of the prediction interval.
-    #[arg(long, default_value_t = 0.95)]
+    /// Coverage of the prediction interval (forecast mode only).
+    #[arg(long, default_value_t = 0.95, conflicts_with = "threshold")]
     level: f64,
-    /// Model: auto, mstl, mstl-log, ets, snaive, naive2, naive.
-    #[arg(long, default_value = "auto")]
+    /// Model: auto, mstl, mstl-log, ets, snaive, naive2, naive (forecast mode
+    /// only: the failure probability of `--threshold` fits its own model, named
+    /// in its output).
+    #[arg(long, default_value = "auto", conflicts_with = "threshold")]
     model: String,
     /// Output CSV `timestamp,mean,lower,upper` (`-` or absent: stdout).
     #[arg(long)]

@@ -6,16 +6,34 @@ use std::path::Path;
 use anyhow::Context;
 
 /// Reads a whole input named on the command line; `-` reads standard input.
+/// Text that is not UTF-8 is an error naming the line and column of the
+/// first invalid byte.
 pub(crate) fn read_to_string(path: &Path) -> anyhow::Result<String> {
-    if path == Path::new("-") {
-        let mut s = String::new();
+    let bytes = if path == Path::new("-") {
+        let mut b = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut s)
+            .read_to_end(&mut b)
             .context("cannot read standard input")?;
-        Ok(s)
+        b
     } else {
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
-    }
+        std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?
+    };
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let before = &bytes[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        anyhow::anyhow!(
+            "{}:{line}:{}: not valid UTF-8 (byte 0x{:02x})",
+            display_name(path),
+            at - line_start + 1,
+            bytes[at]
+        )
+    })
 }
 
 /// Display name of an input: `stdin` for `-`, else the path.

@@ -31,6 +31,9 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.top == Some(0) {
+        anyhow::bail!("--top must be at least 1");
+    }
     if args.graph.as_os_str() == "-" && args.metrics.as_os_str() == "-" {
         anyhow::bail!("--graph and --metrics cannot both read standard input");
     }

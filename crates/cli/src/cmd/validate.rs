@@ -28,16 +28,18 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
     for path in &args.inputs {
         let name = input::display_name(path);
-        let series: Vec<TimeSeries> = if args.wide {
-            read_wide_csv_str(&name, &input::read_to_string(path)?)?
+        let (series, skipped): (Vec<TimeSeries>, usize) = if args.wide {
+            (read_wide_csv_str(&name, &input::read_to_string(path)?)?, 0)
         } else {
-            vec![input::read_series(path, args.skip_unsorted)?.0]
+            let (s, skipped) = input::read_series(path, args.skip_unsorted)?;
+            (vec![s], skipped.len())
         };
         for s in series {
             rows.push(serde_json::json!({
                 "file": name,
                 "series": s.key().to_string(),
                 "points": s.len(),
+                "skipped_rows": skipped,
                 "missing": s.missing_count(),
                 "gaps": s.gap_count(),
                 "step_seconds": s.typical_step_millis().map(|m| m as f64 / 1000.0),
@@ -50,9 +52,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         outln!("{}", serde_json::json!({ "series": rows }));
     } else {
         outln!(
-            "{:<48} {:>8} {:>8} {:>6} {:>8}  {:<20}  {:<20}",
+            "{:<48} {:>8} {:>8} {:>8} {:>6} {:>8}  {:<20}  {:<20}",
             "series",
             "points",
+            "skipped",
             "missing",
             "gaps",
             "step(s)",
@@ -61,9 +64,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         for r in &rows {
             outln!(
-                "{:<48} {:>8} {:>8} {:>6} {:>8}  {:<20}  {:<20}",
+                "{:<48} {:>8} {:>8} {:>8} {:>6} {:>8}  {:<20}  {:<20}",
                 r["series"].as_str().unwrap_or(""),
                 r["points"].to_string(),
+                r["skipped_rows"].to_string(),
                 r["missing"].to_string(),
                 r["gaps"].to_string(),
                 r["step_seconds"].to_string(),
