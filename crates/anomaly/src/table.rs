@@ -121,12 +121,12 @@ impl Table {
                         });
                         continue;
                     }
-                    return Err(err(
-                        source,
+                    return Err(Error::Core(aiops_core::Error::OutOfOrder {
+                        source_name: source.to_owned(),
                         line,
-                        1,
-                        format!("timestamp {t} is not after the previous one {prev}"),
-                    ));
+                        timestamp: t,
+                        previous: prev,
+                    }));
                 }
                 ts.push(t);
             }

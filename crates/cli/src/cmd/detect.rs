@@ -59,7 +59,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         },
     };
     let (table, skipped) = Table::from_csv_str_with(&name, &text, &opts).map_err(|e| {
-        if e.to_string().contains("is not after the previous one") {
+        if matches!(
+            e,
+            aiops::anomaly::Error::Core(aiops::core::Error::OutOfOrder { .. })
+        ) {
             anyhow::anyhow!("{e} (--skip-unsorted leaves such rows out and counts them)")
         } else {
             e.into()
@@ -195,7 +198,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         if s.is_nan() {
             writeln!(w, "{key},").with_context(write_err)?;
         } else {
-            writeln!(w, "{key},{s}").with_context(write_err)?;
+            writeln!(w, "{key},{}", input::num(*s)).with_context(write_err)?;
         }
     }
     w.flush().with_context(write_err)?;

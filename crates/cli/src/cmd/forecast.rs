@@ -135,7 +135,13 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut out = String::from("timestamp,mean,lower,upper\n");
     let fc = &f.forecast;
     for (i, t) in f.timestamps.iter().enumerate() {
-        let _ = writeln!(out, "{t},{},{},{}", fc.mean[i], fc.lower[i], fc.upper[i]);
+        let _ = writeln!(
+            out,
+            "{t},{},{},{}",
+            input::num(fc.mean[i]),
+            input::num(fc.lower[i]),
+            input::num(fc.upper[i])
+        );
     }
     match &args.output {
         Some(p) if p.as_os_str() != "-" => {
