@@ -104,7 +104,7 @@ struct RawSkill {
     #[serde(default)]
     prerequisite_level: Option<yaml::LevelRef>,
     #[serde(default)]
-    hours_per_level: Option<NonNeg>,
+    hours_per_level: Option<NonNeg<{ yaml::HOURS_PER_LEVEL }>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,7 +112,7 @@ struct RawSkill {
 struct RawSkillWeight {
     skill: SkillRef,
     #[serde(default)]
-    weight: Option<NonNeg>,
+    weight: Option<NonNeg<{ yaml::WEIGHT }>>,
 }
 
 #[derive(Debug)]

@@ -93,7 +93,7 @@ struct RawRequirement {
     skill: SkillRef,
     level: LevelRef,
     #[serde(default)]
-    importance: Option<NonNeg>,
+    importance: Option<NonNeg<{ yaml::IMPORTANCE }>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,7 +104,7 @@ struct RawMember {
     name: Option<String>,
     role: String,
     #[serde(default)]
-    weekly_hours: Option<NonNeg>,
+    weekly_hours: Option<NonNeg<{ yaml::WEEKLY_HOURS }>>,
     #[serde(default)]
     evidence: Vec<RawEvidence>,
 }
@@ -117,7 +117,7 @@ struct RawEvidence {
     level: LevelRef,
     date: DateRef,
     #[serde(default)]
-    weight: Option<NonNeg>,
+    weight: Option<NonNeg<{ yaml::WEIGHT }>>,
     #[serde(default)]
     score: Option<Score>,
     #[serde(default)]

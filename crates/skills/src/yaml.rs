@@ -245,18 +245,35 @@ impl<'de> Deserialize<'de> for DateRef {
     }
 }
 
-/// A finite, non-negative number checked while deserialising.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct NonNeg(pub(crate) f64);
+/// Names of the fields a [`NonNeg`] can stand for, indexed by its `FIELD`
+/// parameter, so an error names the key it was read from.
+pub(crate) const NON_NEG_FIELDS: [&str; 4] =
+    ["importance", "weekly_hours", "weight", "hours_per_level"];
+/// [`NonNeg`] field: `importance`.
+pub(crate) const IMPORTANCE: u8 = 0;
+/// [`NonNeg`] field: `weekly_hours`.
+pub(crate) const WEEKLY_HOURS: u8 = 1;
+/// [`NonNeg`] field: `weight`.
+pub(crate) const WEIGHT: u8 = 2;
+/// [`NonNeg`] field: `hours_per_level`.
+pub(crate) const HOURS_PER_LEVEL: u8 = 3;
 
-impl<'de> Deserialize<'de> for NonNeg {
+/// A finite, non-negative number checked while deserialising; `FIELD`
+/// indexes [`NON_NEG_FIELDS`] for the error.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct NonNeg<const FIELD: u8>(pub(crate) f64);
+
+impl<'de, const FIELD: u8> Deserialize<'de> for NonNeg<FIELD> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
         d.deserialize_f64(NumVisitor(|v: f64| {
             if v.is_finite() && v >= 0.0 {
                 Ok(NonNeg(v))
             } else {
                 Err(Failure::Invalid {
-                    field: "number",
+                    field: NON_NEG_FIELDS
+                        .get(usize::from(FIELD))
+                        .copied()
+                        .unwrap_or("number"),
                     message: format!("{v} must be finite and non-negative"),
                 })
             }

@@ -171,6 +171,17 @@ fn bad_team_files_name_file_and_line() {
         "{HEAD}      - {{ skill: kubernetes, kind: peer, level: 3, date: 2026-12-25 }}\n"
     ));
     assert!(matches!(&e, Error::FutureEvidence { line: 11, .. }), "{e}");
+    // A negative number names the key it was read from.
+    let e = team_err(&HEAD.replace("    role: sre\n", "    role: sre\n    weekly_hours: -4\n"));
+    assert!(
+        matches!(&e, Error::InvalidValue { line: 10, field, .. } if field == "weekly_hours"),
+        "{e}"
+    );
+    let e = team_err(&HEAD.replace("level: 3 }", "level: 3, importance: -1 }"));
+    assert!(
+        matches!(&e, Error::InvalidValue { line: 6, field, .. } if field == "importance"),
+        "{e}"
+    );
     let e = team_err(&HEAD.replace("level: 3 }", "level: 9 }"));
     assert!(matches!(&e, Error::LevelOutOfRange { line: 6, .. }), "{e}");
     let e = team_err(&HEAD.replace("    role: sre", "    role: dev"));
