@@ -131,6 +131,8 @@ pub enum Rule {
     TfS3PublicAcl,
     /// `tf-storage-unencrypted`.
     TfStorageUnencrypted,
+    /// `pod-spec-shape`.
+    PodSpecShape,
 }
 
 const DANGEROUS_CAPS: &[&str] = &[
@@ -148,7 +150,7 @@ const DANGEROUS_CAPS: &[&str] = &[
 
 impl Rule {
     /// Every rule, in report order.
-    pub const ALL: [Rule; 28] = [
+    pub const ALL: [Rule; 29] = [
         Rule::Privileged,
         Rule::PrivilegeEscalation,
         Rule::RunAsRoot,
@@ -177,6 +179,7 @@ impl Rule {
         Rule::TfOpenIngress,
         Rule::TfS3PublicAcl,
         Rule::TfStorageUnencrypted,
+        Rule::PodSpecShape,
     ];
 
     /// (id, severity, documented condition).
@@ -311,6 +314,11 @@ impl Rule {
                 Warning,
                 "an aws_ebs_volume has no encrypted: true, or an aws_db_instance/aws_rds_cluster has no storage_encrypted: true",
             ),
+            Rule::PodSpecShape => (
+                "pod-spec-shape",
+                Critical,
+                "a workload's pod spec is missing or not a mapping, has no non-empty `containers` list, or a container list holds something other than mappings: the API server would reject it, and the other checks cannot see its containers (it weighs in the score only where it fails)",
+            ),
         }
     }
 }
@@ -404,6 +412,18 @@ fn pod_view(doc: &Document) -> Option<PodView<'_>> {
 }
 
 const CONTAINER_LISTS: [&str; 3] = ["initContainers", "containers", "ephemeralContainers"];
+
+/// The JSON type of a value, for messages.
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
 
 /// (list name, index, container) for every container of a pod spec.
 fn containers(
@@ -548,6 +568,52 @@ pub(crate) fn set_ops(doc: &Value, path: &str, value: Value) -> Option<Vec<Patch
 }
 
 impl NativeCheck {
+    /// [`Rule::PodSpecShape`]: what makes the other checks blind to a
+    /// workload's containers.
+    fn check_pod_shape(&self, doc: &Document, out: &mut Vec<Violation>) {
+        if !doc.is_kubernetes() {
+            return;
+        }
+        let Some((ptr, _, _)) = pod_pointers(doc.kind()) else {
+            return;
+        };
+        let Some(spec) = doc.value().pointer(ptr) else {
+            out.push(self.v(ptr.to_owned(), "the pod spec is missing".to_owned()));
+            return;
+        };
+        let Some(spec) = spec.as_object() else {
+            out.push(self.v(ptr.to_owned(), "the pod spec is not a mapping".to_owned()));
+            return;
+        };
+        for list in CONTAINER_LISTS {
+            let at = format!("{ptr}/{list}");
+            match spec.get(list) {
+                None if list == "containers" => {
+                    out.push(self.v(at, "the pod spec has no `containers`".to_owned()));
+                }
+                None | Some(Value::Null) if list != "containers" => {}
+                Some(Value::Array(items)) => {
+                    if items.is_empty() && list == "containers" {
+                        out.push(self.v(at.clone(), "`containers` is empty".to_owned()));
+                    }
+                    for (i, c) in items.iter().enumerate() {
+                        if !c.is_object() {
+                            out.push(self.v(
+                                format!("{at}/{i}"),
+                                format!("`{list}` item {i} is not a mapping"),
+                            ));
+                        }
+                    }
+                }
+                Some(other) => out.push(self.v(
+                    at,
+                    format!("`{list}` is not a list (found {})", json_type(other)),
+                )),
+                None => {}
+            }
+        }
+    }
+
     fn v(&self, path: String, message: String) -> Violation {
         Violation {
             policy_id: self.id.to_owned(),
@@ -742,6 +808,7 @@ impl NativeCheck {
     fn evaluate_native(&self, doc: &Document, inv: &Inventory<'_>, out: &mut Vec<Violation>) {
         let value = doc.value();
         match self.rule {
+            Rule::PodSpecShape => self.check_pod_shape(doc, out),
             Rule::HostNetwork | Rule::HostPid | Rule::HostIpc => {
                 let Some(pod) = pod_view(doc) else { return };
                 let field = match self.rule {
@@ -1040,6 +1107,14 @@ impl Policy for NativeCheck {
                     )
             }
             Rule::RequiredLabels => doc.is_kubernetes(),
+            // A gate, not a credit: it applies (and weighs in the score) only
+            // where the shape is broken, so adding it left every well-formed
+            // set's score unchanged.
+            Rule::PodSpecShape => {
+                let mut found = Vec::new();
+                self.check_pod_shape(doc, &mut found);
+                !found.is_empty()
+            }
             Rule::ServiceNodePort => doc.is_kubernetes() && doc.kind() == "Service",
             Rule::SingleReplicaService | Rule::PodDisruptionBudget => {
                 doc.is_kubernetes() && matches!(doc.kind(), "Deployment" | "StatefulSet")
@@ -1085,6 +1160,36 @@ mod tests {
 
     fn has(f: &[(String, String)], id: &str) -> bool {
         f.iter().any(|(i, _)| i == id)
+    }
+
+    #[test]
+    fn malformed_pod_specs_are_critical_findings() {
+        let shape = |yaml: &str| -> Vec<String> {
+            eval(yaml)
+                .into_iter()
+                .filter(|(id, _)| id == "pod-spec-shape")
+                .map(|(_, p)| p)
+                .collect()
+        };
+        assert_eq!(
+            shape("kind: Pod\nmetadata: {name: p}\nspec: {containers: 5}\n"),
+            ["/spec/containers"]
+        );
+        assert_eq!(
+            shape("kind: Pod\nmetadata: {name: p}\nspec: {containers: [], initContainers: [3]}\n"),
+            ["/spec/initContainers/0", "/spec/containers"]
+        );
+        assert_eq!(
+            shape("kind: Deployment\nmetadata: {name: d}\nspec: {template: {spec: []}}\n"),
+            ["/spec/template/spec"]
+        );
+        assert_eq!(
+            shape("kind: CronJob\nmetadata: {name: c}\nspec: {}\n"),
+            ["/spec/jobTemplate/spec/template/spec"]
+        );
+        // A well-formed workload and a non-workload have none.
+        assert!(shape(HARDENED).is_empty());
+        assert!(shape("kind: Service\nmetadata: {name: s}\nspec: {type: ClusterIP}\n").is_empty());
     }
 
     const HARDENED: &str = r#"
