@@ -62,8 +62,8 @@ struct Args {
     /// A log file to analyse for threats (default with the shipped data: the shipped OpenSSH log).
     #[arg(long)]
     log: Option<PathBuf>,
-    /// The log's format: a Loghub system name (`OpenSSH`, `Linux`, ...), `syslog` or `jsonl`.
-    #[arg(long, default_value = "OpenSSH")]
+    /// The format of the `--log` file: a Loghub system name (`OpenSSH`, `Linux`, ...), `syslog` or `jsonl`.
+    #[arg(long, default_value = "OpenSSH", requires = "log")]
     log_format: String,
 }
 
