@@ -41,6 +41,15 @@ pub enum TimestampSpec {
     UnixSeconds(String),
     /// One field in RFC 3339 (or anything [`Timestamp::parse`] accepts).
     Rfc3339(String),
+    /// One syslog timestamp field: RFC 3339 as RFC 5424 writes it (or anything
+    /// [`Timestamp::parse`] accepts), else RFC 3164's `Mmm dd hh:mm:ss` in
+    /// `assumed_year`, read as UTC.
+    Syslog {
+        /// The header field holding the timestamp.
+        field: String,
+        /// Year of RFC 3164 timestamps, which carry none.
+        assumed_year: i32,
+    },
 }
 
 /// Year assumed for formats whose timestamps carry none (a leap year, so Feb 29 parses).
@@ -429,6 +438,9 @@ impl LogFormat {
 
     /// Syslog: RFC 5424 (`<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`) or
     /// RFC 3164 (`[<PRI>]Mmm dd hh:mm:ss HOST TAG[PID]: MSG`), detected per line.
+    /// Timestamps are read as [`TimestampSpec::Syslog`]: RFC 3164 ones get the
+    /// assumed year ([`DEFAULT_ASSUMED_YEAR`] unless set with [`Self::with_assumed_year`]);
+    /// a nil (`-`) RFC 5424 timestamp gives a record without a time.
     pub fn syslog() -> Result<Self> {
         let compile = |p: &str| {
             Regex::new(p).map_err(|e| Error::InvalidFormat {
@@ -448,7 +460,10 @@ impl LogFormat {
             kind: Kind::Syslog { rfc5424, rfc3164 },
             fields: SYSLOG_FIELDS.iter().map(|s| (*s).to_owned()).collect(),
             masker: Masker::new(GENERIC_MASKS)?,
-            timestamp: None,
+            timestamp: Some(TimestampSpec::Syslog {
+                field: "Timestamp".to_owned(),
+                assumed_year: DEFAULT_ASSUMED_YEAR,
+            }),
             drain: DrainParams::default(),
         })
     }
@@ -481,7 +496,7 @@ impl LogFormat {
 
     /// Sets the year assumed for timestamps that carry none (syslog-style
     /// `Dec 10 06:55:46`; default [`DEFAULT_ASSUMED_YEAR`]). Formats whose
-    /// timestamps have a year are unchanged.
+    /// timestamps have a year are unchanged, and so are RFC 5424 lines of `syslog`.
     ///
     /// ```
     /// use aiops_secops::LogFormat;
@@ -490,12 +505,15 @@ impl LogFormat {
     /// assert_eq!(rec.timestamp.unwrap().to_string(), "2026-12-10T06:55:46Z");
     /// ```
     pub fn with_assumed_year(mut self, year: i32) -> Self {
-        if let Some(TimestampSpec::Chrono {
-            assumed_year: Some(y),
-            ..
-        }) = &mut self.timestamp
-        {
-            *y = year;
+        match &mut self.timestamp {
+            Some(TimestampSpec::Chrono {
+                assumed_year: Some(y),
+                ..
+            })
+            | Some(TimestampSpec::Syslog {
+                assumed_year: y, ..
+            }) => *y = year,
+            _ => {}
         }
         self
     }
@@ -643,6 +661,20 @@ impl LogFormat {
                 s.trim().parse::<i64>().ok().map(Timestamp::from_secs)
             }
             TimestampSpec::Rfc3339(f) => Timestamp::parse(rec.field(self, f)?).ok(),
+            TimestampSpec::Syslog {
+                field,
+                assumed_year,
+            } => {
+                let s = rec.field(self, field)?.trim();
+                Timestamp::parse(s).ok().or_else(|| {
+                    chrono::NaiveDateTime::parse_from_str(
+                        &format!("{assumed_year} {s}"),
+                        "%Y %b %d %H:%M:%S",
+                    )
+                    .ok()
+                    .map(|dt| Timestamp::from_millis(dt.and_utc().timestamp_millis()))
+                })
+            }
             TimestampSpec::Chrono {
                 fields,
                 format,
@@ -790,5 +822,42 @@ mod tests {
         assert_eq!(r.content, "disk 91% full");
         assert!(r.timestamp.is_some());
         assert!(j.parse_line(2, b"{not json").flags.unmatched);
+    }
+
+    #[test]
+    fn syslog_lines_have_timestamps() {
+        let f = LogFormat::syslog().unwrap();
+        let at = |line: &[u8]| f.parse_line(1, line).timestamp.map(|t| t.to_string());
+        // RFC 3164: the assumed year; a space-padded day.
+        assert_eq!(
+            at(b"Dec 10 07:01:00 host sshd[1001]: Failed password for root from 10.0.0.9 port 22001 ssh2"),
+            Some("2000-12-10T07:01:00Z".to_owned())
+        );
+        assert_eq!(
+            at(b"<38>Feb  9 07:01:00 host sshd[1001]: Connection closed"),
+            Some("2000-02-09T07:01:00Z".to_owned())
+        );
+        let f26 = LogFormat::syslog().unwrap().with_assumed_year(2026);
+        assert_eq!(
+            f26.parse_line(1, b"Dec 10 07:01:00 host sshd[1]: x")
+                .timestamp
+                .map(|t| t.to_string()),
+            Some("2026-12-10T07:01:00Z".to_owned())
+        );
+        // RFC 5424: the line's own year and offset, whatever the assumed year.
+        assert_eq!(
+            f26.parse_line(
+                1,
+                b"<165>1 2003-10-11T22:14:15.003-07:00 host app - - - msg"
+            )
+            .timestamp
+            .map(|t| t.to_string()),
+            Some("2003-10-12T05:14:15.003Z".to_owned())
+        );
+        // A nil timestamp gives no time; a date that does not exist in the year neither.
+        assert_eq!(at(b"<165>1 - host app - - - msg"), None);
+        assert_eq!(at(b"Feb 30 07:01:00 host app: msg"), None);
+        let log = f.parse_bytes(b"<165>1 - host app - - - msg\nDec 10 07:01:00 host sshd[1]: x\n");
+        assert_eq!(log.stats.bad_timestamps, 1);
     }
 }
