@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::classical::{AnnealOptions, simulated_annealing};
 use crate::qaoa::{Qaoa, QaoaOptions, check_layers};
 use crate::qubo::Qubo;
-use crate::state::SimConfig;
+use crate::state::{AMPLITUDE_BYTES, SimConfig};
 use crate::{Error, Result};
 
 /// Largest total load the balancing QUBOs accept. Their coefficients are
@@ -477,7 +477,10 @@ impl KnapsackQubo {
 /// Options of [`balance_jobs`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BalanceOptions {
-    /// QAOA runs only when the QUBO has at most this many variables.
+    /// QAOA runs only when the QUBO has at most this many variables (and
+    /// its state fits in `sim`'s memory limit); else it is skipped and
+    /// [`BalanceReport::qaoa_skipped`] says why. Default
+    /// [`crate::DEFAULT_QAOA_MAX_QUBITS`].
     pub qaoa_max_qubits: usize,
     /// QAOA layers.
     pub p: usize,
@@ -497,7 +500,7 @@ pub struct BalanceOptions {
 impl Default for BalanceOptions {
     fn default() -> Self {
         Self {
-            qaoa_max_qubits: 20,
+            qaoa_max_qubits: crate::DEFAULT_QAOA_MAX_QUBITS,
             p: 2,
             qaoa: QaoaOptions::default(),
             penalty: Penalty::Greedy,
@@ -586,7 +589,9 @@ fn to_bits(z: u64, n: usize) -> Vec<bool> {
 }
 
 /// Balance jobs over `servers` servers with QAOA (when the QUBO has at most
-/// `options.qaoa_max_qubits` variables) and with a classical solver (exact
+/// `options.qaoa_max_qubits` variables and its state fits in
+/// `options.sim`'s memory limit; else QAOA is skipped and the report says
+/// why) and with a classical solver (exact
 /// search when `servers^jobs <= options.exact_max_assignments`, else
 /// simulated annealing on the QUBO), and return both answers.
 ///
@@ -655,7 +660,22 @@ pub fn balance_jobs(
         }
     };
 
-    let (qaoa, qaoa_skipped) = if qubits <= options.qaoa_max_qubits {
+    let fits = if qubits <= options.qaoa_max_qubits {
+        // As `Qaoa::new` checks: state, diagonal and its build buffer.
+        options
+            .sim
+            .check(qubits, AMPLITUDE_BYTES + 10)
+            .map_err(|e| format!("{e}"))
+    } else {
+        Err(format!(
+            "{qubits} qubits > qaoa_max_qubits = {}",
+            options.qaoa_max_qubits
+        ))
+    };
+    let (qaoa, qaoa_skipped) = if let Err(why) = fits {
+        tracing::debug!(qubits, %why, "QAOA skipped");
+        (None, Some(why))
+    } else {
         let t = Instant::now();
         let qa = Qaoa::qubo(&qubo, &options.sim)?;
         let r = qa.optimize(options.p.max(1), &options.qaoa)?;
@@ -686,14 +706,6 @@ pub fn balance_jobs(
             }),
             None,
         )
-    } else {
-        (
-            None,
-            Some(format!(
-                "{qubits} qubits > qaoa_max_qubits = {}",
-                options.qaoa_max_qubits
-            )),
-        )
     };
     Ok(BalanceReport {
         loads: loads.to_vec(),
@@ -710,6 +722,41 @@ pub fn balance_jobs(
 mod tests {
     use super::*;
     use crate::classical::exact_minimum;
+
+    #[test]
+    fn qaoa_over_the_cap_or_the_memory_limit_is_skipped_with_the_reason() {
+        let loads = [4.0, 2.0, 3.0];
+        let capped = BalanceOptions {
+            qaoa_max_qubits: 8,
+            ..BalanceOptions::default()
+        };
+        let r = balance_jobs(&loads, 3, &capped).unwrap();
+        assert!(r.qaoa.is_none());
+        assert_eq!(
+            r.qaoa_skipped.as_deref(),
+            Some("9 qubits > qaoa_max_qubits = 8")
+        );
+        // Under the cap but over the memory limit: skipped, the classical row stays.
+        let small_memory = BalanceOptions {
+            qaoa_max_qubits: 40,
+            sim: SimConfig {
+                memory_limit_bytes: 1024,
+            },
+            ..BalanceOptions::default()
+        };
+        let r = balance_jobs(&loads, 3, &small_memory).unwrap();
+        assert!(r.qaoa.is_none());
+        let why = r.qaoa_skipped.unwrap_or_default();
+        assert!(
+            why.contains("9 qubits") && why.contains("memory limit"),
+            "{why}"
+        );
+        assert_eq!(r.classical.method, "exact");
+        assert_eq!(
+            BalanceOptions::default().qaoa_max_qubits,
+            crate::DEFAULT_QAOA_MAX_QUBITS
+        );
+    }
 
     #[test]
     fn huge_server_counts_are_rejected_before_allocating() {

@@ -69,6 +69,26 @@ pub enum Error {
         /// The bound, [`crate::MAX_LAYERS`].
         max: usize,
     },
+    /// A QAOA angle whose phase `f64` cannot compute accurately: a cost angle
+    /// with `|gamma| * max_z |C(z)|` above [`crate::MAX_PHASE`] radians, or a
+    /// mixer angle with `|beta|` above it (an angle of `1e308` gives an
+    /// infinite phase and a NaN state).
+    #[error(
+        "{angle} = {value:e}: its phase |{angle}| x {scale} = {phase:e} rad is above {max:e} rad, \
+         beyond which f64 phases lose accuracy; QAOA angles are periodic, reduce it"
+    )]
+    AngleTooLarge {
+        /// Which angle, e.g. `gamma[0]` (cost) or `beta[1]` (mixer).
+        angle: String,
+        /// Its value.
+        value: f64,
+        /// What it multiplies: `max_z |C(z)|` for a cost angle, 1 for a mixer angle.
+        scale: f64,
+        /// `|value| * scale` (may be infinite).
+        phase: f64,
+        /// The bound, [`crate::MAX_PHASE`].
+        max: f64,
+    },
     /// A graph has no edges or no nodes.
     #[error("graph `{name}` is empty: {message}")]
     EmptyGraph {

@@ -160,6 +160,8 @@ impl ZHamiltonian {
 pub struct Diagonal {
     num_qubits: usize,
     repr: Repr,
+    /// `max_z |d(z)|` (infinite or NaN when some value is).
+    max_abs: f64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -181,6 +183,11 @@ impl Diagonal {
                 let r = v - min;
                 (r - r.round()).abs() <= 1e-9 * (1.0 + r.abs())
             });
+        let max_abs = if d.iter().any(|v| v.is_nan()) {
+            f64::NAN
+        } else {
+            min.abs().max(max.abs())
+        };
         if integral && min.is_finite() {
             let index: Vec<u16> = d.iter().map(|&v| (v - min).round() as u16).collect();
             let span = (max - min).round() as usize;
@@ -188,11 +195,13 @@ impl Diagonal {
             Self {
                 num_qubits,
                 repr: Repr::Levels { index, levels },
+                max_abs,
             }
         } else {
             Self {
                 num_qubits,
                 repr: Repr::Dense(d),
+                max_abs,
             }
         }
     }
@@ -210,6 +219,13 @@ impl Diagonal {
             Repr::Levels { index, levels } => levels[usize::from(index[z])],
             Repr::Dense(d) => d[z],
         }
+    }
+
+    /// `max_z |d(z)|`: the scale of the cost phases `gamma * d(z)`. Not
+    /// finite when some value overflowed `f64`.
+    #[must_use]
+    pub fn max_abs(&self) -> f64 {
+        self.max_abs
     }
 
     /// Largest value and one basis state attaining it.

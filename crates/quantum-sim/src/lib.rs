@@ -29,6 +29,6 @@ pub use error::{Error, Result};
 pub use gate::{C64, Matrix2, UNITARY_TOLERANCE};
 pub use graph::{Graph, MAX_TOTAL_WEIGHT};
 pub use hamiltonian::{Diagonal, ZHamiltonian, ZTerm};
-pub use qaoa::{MAX_LAYERS, Qaoa, QaoaOptions, QaoaResult};
+pub use qaoa::{DEFAULT_QAOA_MAX_QUBITS, MAX_LAYERS, MAX_PHASE, Qaoa, QaoaOptions, QaoaResult};
 pub use qubo::Qubo;
 pub use state::{AMPLITUDE_BYTES, MAX_QUBITS, SimConfig, StateVector};

@@ -27,6 +27,52 @@ use crate::{Error, Result};
 /// (p <= 20 in the literature) while still finishing in seconds on small graphs.
 pub const MAX_LAYERS: usize = 100;
 
+/// Default cap on the qubits of a QAOA angle optimisation
+/// ([`crate::BalanceOptions::qaoa_max_qubits`], the CLI's `--max-qubits`).
+///
+/// One optimisation with the default [`QaoaOptions`] runs up to 4 x 400
+/// state simulations, and each costs about twice as much or more per extra
+/// qubit (the state outgrows the caches from 20 qubits on). Measured on the
+/// shared 2-core machine (one thread, optimised build, `aiops quantum maxcut`
+/// on a ring, p = 1): see the crate's changelog entry; at this cap a run
+/// takes seconds, two qubits more about a minute at p = 2.
+pub const DEFAULT_QAOA_MAX_QUBITS: usize = 18;
+
+/// Largest phase, in radians, one QAOA layer may apply: every cost angle
+/// needs `|gamma_k| * max_z |C(z)| <= MAX_PHASE` and every mixer angle
+/// `|beta_k| <= MAX_PHASE`, else [`Error::AngleTooLarge`].
+///
+/// Why: a phase is rounded to `f64` before its sine and cosine are taken, so
+/// its error grows with its size (`|phase| * 2^-53`, about `1.1e-10` rad at
+/// `1e6`, a whole turn beyond `2^53`), and a product that overflows gives an
+/// infinite phase and a NaN state. Nothing is lost by the bound: the mixer is
+/// periodic in `beta` (period `pi`) and, for an integer objective such as
+/// MaxCut with integer weights, the cost layer in `gamma` (period `2 pi`).
+pub const MAX_PHASE: f64 = 1.0e6;
+
+/// Check one angle against [`MAX_PHASE`]: `scale` is `max_z |C(z)|` for a
+/// cost angle, 1 for a mixer angle; `angle` names it in the error.
+pub(crate) fn check_angle(angle: impl FnOnce() -> String, value: f64, scale: f64) -> Result<()> {
+    if !value.is_finite() {
+        return Err(Error::invalid(
+            "angles",
+            format!("{} = {value} is not finite", angle()),
+        ));
+    }
+    let phase = value.abs() * scale;
+    // `!(phase <= MAX_PHASE)` also rejects a NaN scale.
+    if !(phase <= MAX_PHASE) {
+        return Err(Error::AngleTooLarge {
+            angle: angle(),
+            value,
+            scale,
+            phase,
+            max: MAX_PHASE,
+        });
+    }
+    Ok(())
+}
+
 pub(crate) fn check_layers(p: usize) -> Result<()> {
     if p > MAX_LAYERS {
         return Err(Error::TooManyLayers {
@@ -95,13 +141,23 @@ impl Qaoa {
     /// diagonal while it is built (16 + 8 + 2 bytes per basis state) before allocating.
     ///
     /// # Errors
-    /// [`Error::MemoryLimit`], [`Error::Invalid`] for an objective without qubits.
+    /// [`Error::MemoryLimit`], [`Error::Invalid`] for an objective without
+    /// qubits or with a value that overflows `f64` (finite terms whose sum is not).
     pub fn new(objective: ZHamiltonian, config: &SimConfig) -> Result<Self> {
         if objective.num_qubits() == 0 {
             return Err(Error::invalid("objective", "no qubits"));
         }
         config.check(objective.num_qubits(), AMPLITUDE_BYTES + 10)?;
         let diagonal = objective.diagonal(config)?;
+        if !diagonal.max_abs().is_finite() {
+            return Err(Error::invalid(
+                "objective",
+                format!(
+                    "its largest |value| over the basis states, {}, is not a finite f64",
+                    diagonal.max_abs()
+                ),
+            ));
+        }
         Ok(Self {
             objective,
             diagonal,
@@ -159,7 +215,7 @@ impl Qaoa {
         &self.diagonal
     }
 
-    fn check_angles(gamma: &[f64], beta: &[f64]) -> Result<()> {
+    fn check_angles(&self, gamma: &[f64], beta: &[f64]) -> Result<()> {
         check_layers(gamma.len().max(beta.len()))?;
         if gamma.is_empty() || gamma.len() != beta.len() {
             return Err(Error::invalid(
@@ -171,8 +227,10 @@ impl Qaoa {
                 ),
             ));
         }
-        if gamma.iter().chain(beta).any(|a| !a.is_finite()) {
-            return Err(Error::invalid("angles", "non-finite angle"));
+        let scale = self.diagonal.max_abs();
+        for (k, (&g, &b)) in gamma.iter().zip(beta).enumerate() {
+            check_angle(|| format!("gamma[{k}]"), g, scale)?;
+            check_angle(|| format!("beta[{k}]"), b, 1.0)?;
         }
         Ok(())
     }
@@ -180,7 +238,9 @@ impl Qaoa {
     /// The QAOA state for the given angles.
     ///
     /// # Errors
-    /// [`Error::Invalid`] for mismatched or non-finite angles, [`Error::MemoryLimit`].
+    /// [`Error::Invalid`] for mismatched or non-finite angles,
+    /// [`Error::AngleTooLarge`] for an angle whose phase is above [`MAX_PHASE`],
+    /// [`Error::MemoryLimit`].
     pub fn state(&self, gamma: &[f64], beta: &[f64]) -> Result<StateVector> {
         let mut s = StateVector::plus(self.num_qubits(), &self.config)?;
         self.prepare(&mut s, gamma, beta)?;
@@ -188,7 +248,7 @@ impl Qaoa {
     }
 
     fn prepare(&self, state: &mut StateVector, gamma: &[f64], beta: &[f64]) -> Result<()> {
-        Self::check_angles(gamma, beta)?;
+        self.check_angles(gamma, beta)?;
         state.reset_plus();
         for (&g, &b) in gamma.iter().zip(beta) {
             state.apply_qaoa_layer(&self.diagonal, g, b)?;
@@ -208,7 +268,8 @@ impl Qaoa {
     /// `<C>` for the given angles, reusing `state` as the buffer.
     ///
     /// # Errors
-    /// As [`Qaoa::state`], and [`Error::Invalid`] for a state of another size.
+    /// As [`Qaoa::state`], and [`Error::Invalid`] for a state of another size
+    /// or an expectation that is not finite (never returned as a value).
     pub fn expectation_in(
         &self,
         state: &mut StateVector,
@@ -216,7 +277,19 @@ impl Qaoa {
         beta: &[f64],
     ) -> Result<f64> {
         self.prepare(state, gamma, beta)?;
-        state.expectation_diagonal(&self.diagonal)
+        self.finite_expectation(state, gamma, beta)
+    }
+
+    fn finite_expectation(&self, state: &StateVector, gamma: &[f64], beta: &[f64]) -> Result<f64> {
+        let e = state.expectation_diagonal(&self.diagonal)?;
+        if e.is_finite() {
+            Ok(e)
+        } else {
+            Err(Error::invalid(
+                "expectation",
+                format!("<C> = {e} at gamma {gamma:?}, beta {beta:?} is not finite"),
+            ))
+        }
     }
 
     /// Evaluate fixed angles: `<C>` and the best of `options.shots` samples.
@@ -230,7 +303,7 @@ impl Qaoa {
         options: &QaoaOptions,
     ) -> Result<QaoaResult> {
         let s = self.state(gamma, beta)?;
-        let expected = s.expectation_diagonal(&self.diagonal)?;
+        let expected = self.finite_expectation(&s, gamma, beta)?;
         let (best_bitstring, best_value) = self.best_sample(&s, options);
         Ok(QaoaResult {
             gamma: gamma.to_vec(),
@@ -385,5 +458,56 @@ mod tests {
         assert!(q.expectation(&[0.1], &[]).is_err());
         assert!(q.expectation(&[f64::NAN], &[0.1]).is_err());
         assert!(q.optimize(0, &QaoaOptions::default()).is_err());
+    }
+
+    #[test]
+    fn angles_whose_phase_is_too_large_are_a_typed_error_never_nan() {
+        // Square ring: max |C| = 4 (the maximum cut).
+        let g = Graph::unweighted("square", 4, &[(0, 1), (1, 2), (2, 3), (3, 0)]).unwrap();
+        let q = Qaoa::maxcut(&g, &SimConfig::default()).unwrap();
+        assert_eq!(q.diagonal().max_abs(), 4.0);
+        let opts = QaoaOptions::default();
+        // 1e308 * 4 overflows: the reported case (it printed `expected cut NaN`).
+        let e = q.evaluate(&[1e308], &[1e308], &opts).unwrap_err();
+        assert!(
+            matches!(&e, Error::AngleTooLarge { angle, scale, phase, .. }
+                if angle == "gamma[0]" && *scale == 4.0 && phase.is_infinite()),
+            "{e}"
+        );
+        assert!(e.to_string().contains("gamma[0] = 1e308"), "{e}");
+        // The bound is on |gamma| * max |C|: 3e5 * 4 > 1e6 although 3e5 < 1e6.
+        assert!(matches!(
+            q.expectation(&[-3e5], &[0.1]),
+            Err(Error::AngleTooLarge { .. })
+        ));
+        // Mixer angles: |beta| <= MAX_PHASE, checked per layer.
+        assert!(matches!(
+            q.expectation(&[0.1, 0.2], &[0.3, 1.5e6]),
+            Err(Error::AngleTooLarge { ref angle, .. }) if angle == "beta[1]"
+        ));
+        // At the bound the phase is still accurate: same value as the reduced angle.
+        let gamma = MAX_PHASE / 4.0;
+        let reduced = gamma.rem_euclid(2.0 * std::f64::consts::PI);
+        let a = q.expectation(&[gamma], &[0.3]).unwrap();
+        let b = q.expectation(&[reduced], &[0.3]).unwrap();
+        assert!((a - b).abs() < 1e-8, "{a} vs {b}");
+        // The state-level entry points check too.
+        let mut s = StateVector::plus(4, &SimConfig::default()).unwrap();
+        assert!(s.apply_qaoa_layer(q.diagonal(), 1e308, 0.1).is_err());
+        assert!(s.apply_diagonal_phase(q.diagonal(), f64::INFINITY).is_err());
+        assert!(s.apply_diagonal_phase(q.diagonal(), 1e6).is_err());
+        assert!(s.expectation_diagonal(q.diagonal()).unwrap().is_finite());
+    }
+
+    #[test]
+    fn an_objective_that_overflows_f64_is_rejected() {
+        let mut h = ZHamiltonian::new(2).unwrap();
+        h.add_term(1e308, &[0]).unwrap();
+        h.add_term(1e308, &[1]).unwrap();
+        let e = Qaoa::new(h, &SimConfig::default()).unwrap_err();
+        assert!(
+            matches!(&e, Error::Invalid { what, .. } if what == "objective"),
+            "{e}"
+        );
     }
 }

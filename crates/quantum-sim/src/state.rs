@@ -356,9 +356,12 @@ impl StateVector {
     /// diagonal `d`: the QAOA cost layer in one pass.
     ///
     /// # Errors
-    /// [`Error::Invalid`] when the diagonal has another number of qubits.
+    /// [`Error::Invalid`] when the diagonal has another number of qubits or
+    /// `gamma` is not finite, [`Error::AngleTooLarge`] when
+    /// `|gamma| * max_z |d(z)|` is above [`crate::MAX_PHASE`].
     pub fn apply_diagonal_phase(&mut self, diagonal: &Diagonal, gamma: f64) -> Result<()> {
         self.check_diagonal(diagonal)?;
+        crate::qaoa::check_angle(|| "gamma".to_owned(), gamma, diagonal.max_abs())?;
         let table;
         let phase = match diagonal.levels() {
             Some((index, levels)) => {
@@ -385,9 +388,13 @@ impl StateVector {
     /// (`RX(2 beta)` on every qubit).
     ///
     /// # Errors
-    /// [`Error::Invalid`] when the diagonal has another number of qubits.
+    /// [`Error::Invalid`] when the diagonal has another number of qubits or
+    /// an angle is not finite, [`Error::AngleTooLarge`] when
+    /// `|gamma| * max_z |d(z)|` or `|beta|` is above [`crate::MAX_PHASE`].
     pub fn apply_qaoa_layer(&mut self, diagonal: &Diagonal, gamma: f64, beta: f64) -> Result<()> {
         self.check_diagonal(diagonal)?;
+        crate::qaoa::check_angle(|| "gamma".to_owned(), gamma, diagonal.max_abs())?;
+        crate::qaoa::check_angle(|| "beta".to_owned(), beta, 1.0)?;
         let mixer = vec![Some(Matrix2::rx(2.0 * beta)); self.num_qubits];
         let table;
         let phase = match diagonal.levels() {

@@ -222,3 +222,152 @@ fn year_counts_are_validated() {
     };
     assert!(edge.validate().is_ok());
 }
+
+/// A temporary folder holding a copy of the RSA certificate fixture.
+#[cfg(unix)]
+fn tree_with_certificate() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let cert = real.join("cert.pem");
+    std::fs::copy(data().join("rsa2048.pem"), &cert).unwrap();
+    (dir, cert)
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_to_files_and_folders_are_followed() {
+    use std::os::unix::fs::symlink;
+    let (dir, cert) = tree_with_certificate();
+    // A symlink given directly as the root is followed.
+    let link = dir.path().join("cert-link.pem");
+    symlink(&cert, &link).unwrap();
+    let r = scan(&link, &ReadinessConfig::default()).unwrap();
+    assert_eq!(r.files_scanned, 1, "{:?}", r.issues);
+    assert_eq!(r.uses.len(), 1);
+    assert_eq!(r.uses[0].algorithm, "RSA");
+    assert_eq!(r.uses[0].path, link);
+    assert!(r.issues.is_empty());
+    // A folder holding only a link to a file outside it (as in /etc/ssl/certs).
+    let links = dir.path().join("links");
+    std::fs::create_dir(&links).unwrap();
+    symlink(&cert, links.join("a.pem")).unwrap();
+    let r = scan(&links, &ReadinessConfig::default()).unwrap();
+    assert_eq!((r.files_scanned, r.uses.len()), (1, 1), "{:?}", r.issues);
+    // A link to a folder is entered.
+    let to_dir = dir.path().join("to-real");
+    symlink(dir.path().join("real"), &to_dir).unwrap();
+    let r = scan(&to_dir, &ReadinessConfig::default()).unwrap();
+    assert_eq!((r.files_scanned, r.uses.len()), (1, 1), "{:?}", r.issues);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_reached_twice_is_scanned_once_and_the_second_path_reported() {
+    use std::os::unix::fs::symlink;
+    let (dir, cert) = tree_with_certificate();
+    // Like /etc/ssl/certs: a hash-named link to a named link to the file.
+    let certs = dir.path().join("certs");
+    std::fs::create_dir(&certs).unwrap();
+    symlink(&cert, certs.join("named.pem")).unwrap();
+    symlink(certs.join("named.pem"), certs.join("0a1b2c3d.0")).unwrap();
+    let r = scan(&certs, &ReadinessConfig::default()).unwrap();
+    assert_eq!(r.files_scanned, 1);
+    assert_eq!(r.uses.len(), 1, "one certificate, counted once");
+    assert_eq!(r.skipped(), 1, "{:?}", r.issues);
+    let skip = &r.issues[0];
+    assert!(skip.skipped && skip.path.ends_with("named.pem"), "{skip:?}");
+    assert!(
+        skip.message.contains("already scanned as") && skip.message.contains("0a1b2c3d.0"),
+        "{skip}"
+    );
+    assert!(skip.to_string().contains(": skipped: "), "{skip}");
+    assert!(!r.nothing_readable());
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_are_skipped_once_and_said_so() {
+    use std::os::unix::fs::symlink;
+    let (dir, _) = tree_with_certificate();
+    let real = dir.path().join("real");
+    // real/up -> real: a folder loop.
+    symlink(&real, real.join("up")).unwrap();
+    let r = scan(&real, &ReadinessConfig::default()).unwrap();
+    assert_eq!((r.files_scanned, r.uses.len()), (1, 1), "{:?}", r.issues);
+    assert_eq!(r.issues.len(), 1, "{:?}", r.issues);
+    assert!(r.issues[0].skipped && r.issues[0].message.contains("symlink loop"));
+    assert!(r.issues[0].path.ends_with("up"));
+    // self -> self cannot be resolved at all; as the root nothing is readable.
+    let selfie = dir.path().join("self");
+    symlink(&selfie, &selfie).unwrap();
+    let r = scan(&selfie, &ReadinessConfig::default()).unwrap();
+    assert_eq!(r.files_scanned, 0);
+    assert_eq!(r.skipped(), 1);
+    assert!(
+        r.issues[0].message.contains("symlink cannot be followed"),
+        "{:?}",
+        r.issues
+    );
+    assert!(r.nothing_readable());
+    // A dangling link inside a folder is reported and the scan goes on.
+    symlink(dir.path().join("gone.pem"), real.join("dangling.pem")).unwrap();
+    let r = scan(&real, &ReadinessConfig::default()).unwrap();
+    assert_eq!(r.uses.len(), 1);
+    assert!(
+        r.issues.iter().any(|i| i.skipped
+            && i.path.ends_with("dangling.pem")
+            && i.message.contains("target does not exist")),
+        "{:?}",
+        r.issues
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_are_never_opened() {
+    use std::os::unix::fs::symlink;
+    let (dir, _) = tree_with_certificate();
+    let fifo = dir.path().join("real").join("pipe.pem");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    // Opening the FIFO for reading would block this test forever.
+    let r = scan(&fifo, &ReadinessConfig::default()).unwrap();
+    assert_eq!(r.files_scanned, 0);
+    assert_eq!(r.issues.len(), 1);
+    assert!(r.issues[0].skipped);
+    assert!(
+        r.issues[0].message.contains("named pipe"),
+        "{}",
+        r.issues[0]
+    );
+    assert!(r.nothing_readable());
+    // In a folder, beside a certificate, and through a link.
+    symlink(&fifo, dir.path().join("real").join("pipe-link")).unwrap();
+    let r = scan(&dir.path().join("real"), &ReadinessConfig::default()).unwrap();
+    assert_eq!((r.files_scanned, r.uses.len()), (1, 1));
+    assert_eq!(r.skipped(), 2, "{:?}", r.issues);
+    assert!(!r.nothing_readable());
+    let r = scan(Path::new("/dev/null"), &ReadinessConfig::default()).unwrap();
+    assert!(
+        r.issues[0].message.contains("character device"),
+        "{:?}",
+        r.issues
+    );
+    assert!(r.nothing_readable());
+}
+
+#[test]
+fn files_over_the_size_limit_are_skipped_issues() {
+    let cfg = ReadinessConfig {
+        max_file_bytes: 10,
+        ..ReadinessConfig::default()
+    };
+    let r = scan(&data().join("rsa2048.pem"), &cfg).unwrap();
+    assert_eq!(r.files_scanned, 0);
+    assert!(r.issues[0].skipped && r.issues[0].message.contains("> limit 10"));
+    assert!(r.nothing_readable());
+}

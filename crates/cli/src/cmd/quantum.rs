@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use aiops::quantum_sim::readiness::{MAX_YEARS, ReadinessConfig, scan};
 use aiops::quantum_sim::{
-    BalanceOptions, Graph, MAX_LAYERS, Qaoa, QaoaOptions, SimConfig, balance_jobs,
+    BalanceOptions, DEFAULT_QAOA_MAX_QUBITS, Graph, MAX_LAYERS, Qaoa, QaoaOptions, SimConfig,
+    balance_jobs,
 };
 use anyhow::{Context, bail};
 
@@ -38,6 +39,12 @@ enum QuantumCommand {
         /// Seed of the optimiser restarts and the sampling.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Largest graph (one qubit per node) whose angles are optimised; above it the command
+        /// exits with code 2. Optimisation time doubles or more per extra qubit (the default
+        /// takes seconds at --p 1). Evaluating given --gamma/--beta is bounded only by the
+        /// simulator's 4 GiB memory limit (27 qubits).
+        #[arg(long, default_value_t = DEFAULT_QAOA_MAX_QUBITS)]
+        max_qubits: usize,
         /// Print `{"expected_cut":..,"best_cut":..,"gamma":[..],"beta":[..]}`.
         #[arg(long)]
         json: bool,
@@ -50,6 +57,10 @@ enum QuantumCommand {
         /// Number of servers (at least 2; jobs x servers at most 2048).
         #[arg(long, default_value_t = 2)]
         servers: usize,
+        /// Largest QUBO (qubits: jobs for 2 servers, jobs x servers otherwise) solved with QAOA;
+        /// above it QAOA is skipped and said so, the classical row is still printed.
+        #[arg(long, default_value_t = DEFAULT_QAOA_MAX_QUBITS)]
+        max_qubits: usize,
         /// Print the full report as JSON.
         #[arg(long)]
         json: bool,
@@ -79,13 +90,15 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             gamma,
             beta,
             seed,
+            max_qubits,
             json,
-        } => maxcut(&graph, p, gamma, beta, seed, json),
+        } => maxcut(&graph, p, gamma.zip(beta), seed, max_qubits, json),
         QuantumCommand::Balance {
             loads,
             servers,
+            max_qubits,
             json,
-        } => balance(&loads, servers, json),
+        } => balance(&loads, servers, max_qubits, json),
         QuantumCommand::Readiness {
             path,
             crqc_years,
@@ -98,9 +111,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
 fn maxcut(
     path: &std::path::Path,
     p: usize,
-    gamma: Option<Vec<f64>>,
-    beta: Option<Vec<f64>>,
+    angles: Option<(Vec<f64>, Vec<f64>)>,
     seed: u64,
+    max_qubits: usize,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     if p == 0 {
@@ -110,13 +123,23 @@ fn maxcut(
         bail!("--p {p}: QAOA supports at most {MAX_LAYERS} layers");
     }
     let g = Graph::parse_csv(&input::display_name(path), &input::read_to_string(path)?)?;
-    let qaoa = Qaoa::maxcut(&g, &SimConfig::default())?;
+    let qubits = g.num_nodes();
+    if angles.is_none() && qubits > max_qubits {
+        bail!(
+            "graph {} has {qubits} nodes, {qubits} qubits: above --max-qubits {max_qubits} for \
+             optimising QAOA angles (time doubles or more per qubit); raise the cap with \
+             --max-qubits {qubits}, or evaluate given angles with --gamma and --beta",
+            g.name()
+        );
+    }
+    let qaoa = Qaoa::maxcut(&g, &SimConfig::default())
+        .with_context(|| format!("graph {} ({qubits} nodes, one qubit each)", g.name()))?;
     let opts = QaoaOptions {
         seed,
         ..QaoaOptions::default()
     };
-    let r = match (gamma, beta) {
-        (Some(gm), Some(bt)) => {
+    let r = match angles {
+        Some((gm, bt)) => {
             if gm.len() != p || bt.len() != p {
                 bail!(
                     "--gamma and --beta need {p} values each (one per layer), got {} and {}",
@@ -126,8 +149,11 @@ fn maxcut(
             }
             qaoa.evaluate(&gm, &bt, &opts)?
         }
-        _ => qaoa.optimize(p, &opts)?,
+        None => qaoa.optimize(p, &opts)?,
     };
+    if !r.expected.is_finite() {
+        bail!("the expected cut is {}: not a number", r.expected);
+    }
     if json {
         outln!(
             "{}",
@@ -162,8 +188,25 @@ fn maxcut(
     Ok(ExitCode::SUCCESS)
 }
 
-fn balance(loads: &[f64], servers: usize, json: bool) -> anyhow::Result<ExitCode> {
-    let report = balance_jobs(loads, servers, &BalanceOptions::default())?;
+fn balance(
+    loads: &[f64],
+    servers: usize,
+    max_qubits: usize,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let options = BalanceOptions {
+        qaoa_max_qubits: max_qubits,
+        ..BalanceOptions::default()
+    };
+    let mut report = balance_jobs(loads, servers, &options)?;
+    if report.qaoa.is_none() && report.qubits > max_qubits {
+        // Name the option, not the library field.
+        report.qaoa_skipped = Some(format!(
+            "{} qubits > --max-qubits {max_qubits}; raise the cap with --max-qubits {} \
+             (QAOA time doubles or more per qubit)",
+            report.qubits, report.qubits
+        ));
+    }
     if json {
         outln!(
             "{}",
@@ -253,13 +296,11 @@ fn readiness(
     };
     let report = scan(path, &cfg)?;
     if report.nothing_readable() {
-        let first = &report.issues[0];
         bail!(
-            "nothing readable in {}: {} problem(s), first {}: {}",
+            "nothing readable in {}: {} problem(s), first {}",
             path.display(),
             report.issues.len(),
-            first.path.display(),
-            first.message
+            report.issues[0]
         );
     }
     if json {
@@ -270,11 +311,16 @@ fn readiness(
     } else {
         // Problems first, so they are not lost below a long table.
         for i in &report.issues {
-            outln!("unreadable: {}: {}", i.path.display(), i.message);
+            if i.skipped {
+                outln!("skipped: {}: {}", i.path.display(), i.message);
+            } else {
+                outln!("unreadable: {}: {}", i.path.display(), i.message);
+            }
         }
         outln!(
-            "{} files scanned, {} cryptographic uses, {} need migration, {} at risk (x + y > z = {crqc_years})",
+            "{} files scanned, {} skipped, {} cryptographic uses, {} need migration, {} at risk (x + y > z = {crqc_years})",
             report.files_scanned,
+            report.skipped(),
             report.uses.len(),
             report.roadmap.len(),
             report.at_risk()

@@ -118,13 +118,47 @@ pub struct CryptoUse {
     pub not_after: Option<i64>,
 }
 
-/// A file that could not be read or decoded; the scan went on.
+/// A file that could not be read or decoded, or an entry the scan skipped
+/// without reading it; the scan went on.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ScanIssue {
-    /// File.
+    /// File, folder or link, as reached from the scanned path.
     pub path: PathBuf,
-    /// What went wrong.
+    /// What went wrong, or why the entry was skipped.
     pub message: String,
+    /// `true` when the entry was not read at all: a named pipe, device or
+    /// socket, a symlink that cannot be followed (dangling or a loop), a
+    /// file or folder already scanned through another path, a file over
+    /// [`ReadinessConfig::max_file_bytes`]. `false` when reading or decoding failed.
+    pub skipped: bool,
+}
+
+impl ScanIssue {
+    fn problem(path: &Path, message: String) -> Self {
+        Self {
+            path: path.to_owned(),
+            message,
+            skipped: false,
+        }
+    }
+
+    fn skip(path: &Path, message: String) -> Self {
+        Self {
+            path: path.to_owned(),
+            message,
+            skipped: true,
+        }
+    }
+}
+
+impl std::fmt::Display for ScanIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.skipped {
+            write!(f, "{}: skipped: {}", self.path.display(), self.message)
+        } else {
+            write!(f, "{}: {}", self.path.display(), self.message)
+        }
+    }
 }
 
 /// Secrecy lifetime for paths containing a substring.
@@ -222,11 +256,18 @@ pub struct ReadinessReport {
 impl ReadinessReport {
     /// `true` when the scan found problems and nothing usable: no
     /// cryptographic use, and every candidate file (and folder) was
-    /// unreadable or undecodable. A caller should treat this as bad input
+    /// unreadable, undecodable or skipped (a named pipe, a device, a
+    /// dangling link or a link loop given as the root, for instance). A caller should treat this as bad input
     /// rather than as a clean report.
     #[must_use]
     pub fn nothing_readable(&self) -> bool {
         self.uses.is_empty() && !self.issues.is_empty() && self.clean_files == 0
+    }
+
+    /// Entries skipped without being read (see [`ScanIssue::skipped`]).
+    #[must_use]
+    pub fn skipped(&self) -> usize {
+        self.issues.iter().filter(|i| i.skipped).count()
     }
 
     /// Roadmap items with `x + y > z`.
@@ -308,12 +349,7 @@ fn without_path(e: &Error) -> String {
 
 /// Scan one file's bytes. Uses go to `uses`, problems to `issues`.
 fn scan_bytes(path: &Path, data: &[u8], uses: &mut Vec<CryptoUse>, issues: &mut Vec<ScanIssue>) {
-    let mut issue = |message: String| {
-        issues.push(ScanIssue {
-            path: path.to_owned(),
-            message,
-        });
-    };
+    let mut issue = |message: String| issues.push(ScanIssue::problem(path, message));
     if data.windows(11).any(|w| w == b"-----BEGIN ") {
         for block in Pem::iter_from_buffer(data) {
             let pem = match block {
@@ -461,25 +497,92 @@ fn scan_bytes(path: &Path, data: &[u8], uses: &mut Vec<CryptoUse>, issues: &mut 
     }
 }
 
-fn walk(path: &Path, files: &mut Vec<PathBuf>, issues: &mut Vec<ScanIssue>) {
-    let meta = match std::fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(e) => {
-            issues.push(ScanIssue {
-                path: path.to_owned(),
-                message: e.to_string(),
-            });
+/// Collects the files under a root, following symlinks to files and folders.
+/// Every file and folder is entered once, by its canonical path: a second
+/// path to it (a symlink loop, two links to one certificate) is skipped and
+/// reported. Entries that are neither files nor folders are never opened.
+struct Walker<'a> {
+    files: Vec<PathBuf>,
+    issues: &'a mut Vec<ScanIssue>,
+    /// Canonical path -> the path it was first reached by.
+    seen: std::collections::HashMap<PathBuf, PathBuf>,
+}
+
+impl Walker<'_> {
+    fn walk(&mut self, path: &Path) {
+        let meta = match std::fs::symlink_metadata(path) {
+            Ok(m) => m,
+            Err(e) => {
+                self.issues.push(ScanIssue::problem(path, e.to_string()));
+                return;
+            }
+        };
+        let meta = if meta.file_type().is_symlink() {
+            match std::fs::metadata(path) {
+                Ok(m) => m,
+                Err(e) => {
+                    let why = if e.kind() == std::io::ErrorKind::NotFound {
+                        "its target does not exist".to_owned()
+                    } else {
+                        e.to_string()
+                    };
+                    self.issues.push(ScanIssue::skip(
+                        path,
+                        format!("symlink cannot be followed: {why}"),
+                    ));
+                    return;
+                }
+            }
+        } else {
+            meta
+        };
+        let kind = meta.file_type();
+        if !kind.is_dir() && !kind.is_file() {
+            self.issues.push(ScanIssue::skip(
+                path,
+                format!("{}, not opened", special_file_kind(&kind)),
+            ));
             return;
         }
-    };
-    if meta.is_dir() {
+        let canonical = match std::fs::canonicalize(path) {
+            Ok(c) => c,
+            Err(e) => {
+                self.issues.push(ScanIssue::problem(
+                    path,
+                    format!("cannot resolve path: {e}"),
+                ));
+                return;
+            }
+        };
+        if let Some(first) = self.seen.get(&canonical) {
+            let message = if kind.is_dir() && path.starts_with(first) {
+                format!(
+                    "symlink loop: folder {} is already being scanned as {}",
+                    canonical.display(),
+                    first.display()
+                )
+            } else {
+                format!(
+                    "{} already scanned as {}",
+                    canonical.display(),
+                    first.display()
+                )
+            };
+            self.issues.push(ScanIssue::skip(path, message));
+            return;
+        }
+        self.seen.insert(canonical, path.to_owned());
+        if kind.is_file() {
+            self.files.push(path.to_owned());
+            return;
+        }
         let entries = match std::fs::read_dir(path) {
             Ok(rd) => rd,
             Err(e) => {
-                issues.push(ScanIssue {
-                    path: path.to_owned(),
-                    message: format!("cannot list directory: {e}"),
-                });
+                self.issues.push(ScanIssue::problem(
+                    path,
+                    format!("cannot list directory: {e}"),
+                ));
                 return;
             }
         };
@@ -487,20 +590,42 @@ fn walk(path: &Path, files: &mut Vec<PathBuf>, issues: &mut Vec<ScanIssue>) {
         for entry in entries {
             match entry {
                 Ok(e) => children.push(e.path()),
-                Err(e) => issues.push(ScanIssue {
-                    path: path.to_owned(),
-                    message: format!("cannot read directory entry: {e}"),
-                }),
+                Err(e) => self.issues.push(ScanIssue::problem(
+                    path,
+                    format!("cannot read directory entry: {e}"),
+                )),
             }
         }
         children.sort();
         for c in children {
-            walk(&c, files, issues);
+            self.walk(&c);
         }
-    } else if meta.is_file() {
-        files.push(path.to_owned());
     }
-    // Symlinks are not followed (no loops, no escaping the scanned tree).
+}
+
+/// What a file that is neither a regular file nor a folder is.
+#[cfg_attr(
+    not(unix),
+    allow(unused_variables, reason = "only Unix names the kinds")
+)]
+fn special_file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "named pipe (FIFO)";
+        }
+        if kind.is_char_device() {
+            return "character device";
+        }
+        if kind.is_block_device() {
+            return "block device";
+        }
+        if kind.is_socket() {
+            return "socket";
+        }
+    }
+    "not a regular file or folder"
 }
 
 /// Largest number of years [`ReadinessConfig::validate`] accepts for any of
@@ -605,9 +730,15 @@ fn action(u: &CryptoUse) -> String {
     }
 }
 
-/// Scan `root` (a file or a folder, recursively; symlinks are not followed)
-/// and build the report. Unreadable or undecodable files become
-/// [`ScanIssue`]s and the scan goes on.
+/// Scan `root` (a file or a folder, recursively) and build the report.
+/// Unreadable or undecodable files become [`ScanIssue`]s and the scan goes on.
+///
+/// Symlinks to files and folders are followed, also out of `root` (as in
+/// `/etc/ssl/certs`), `root` included. Each file and folder is scanned once,
+/// by its canonical path: a later path to it (a symlink loop, a second link
+/// to the same certificate) is a skipped [`ScanIssue`] naming the first.
+/// Named pipes, devices and sockets are never opened (reading a FIFO would
+/// block); they, dangling links and link loops are skipped issues too.
 ///
 /// # Errors
 /// [`Error::Invalid`] for a configuration rejected by
@@ -620,19 +751,24 @@ pub fn scan(root: &Path, config: &ReadinessConfig) -> Result<ReadinessReport> {
         path: root.to_owned(),
         source,
     })?;
-    let mut files = Vec::new();
     let mut issues = Vec::new();
-    walk(root, &mut files, &mut issues);
+    let mut walker = Walker {
+        files: Vec::new(),
+        issues: &mut issues,
+        seen: std::collections::HashMap::new(),
+    };
+    walker.walk(root);
+    let files = walker.files;
     let mut uses = Vec::new();
     let mut scanned = 0;
     let mut clean_files = 0;
     for f in &files {
         let size = std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
         if size > config.max_file_bytes {
-            issues.push(ScanIssue {
-                path: f.clone(),
-                message: format!("skipped: {size} bytes > limit {}", config.max_file_bytes),
-            });
+            issues.push(ScanIssue::skip(
+                f,
+                format!("{size} bytes > limit {}", config.max_file_bytes),
+            ));
             continue;
         }
         match std::fs::read(f) {
@@ -644,16 +780,14 @@ pub fn scan(root: &Path, config: &ReadinessConfig) -> Result<ReadinessReport> {
                     clean_files += 1;
                 }
             }
-            Err(e) => issues.push(ScanIssue {
-                path: f.clone(),
-                message: format!("cannot read: {e}"),
-            }),
+            Err(e) => issues.push(ScanIssue::problem(f, format!("cannot read: {e}"))),
         }
     }
     tracing::debug!(
         files = scanned,
         uses = uses.len(),
         issues = issues.len(),
+        skipped = issues.iter().filter(|i| i.skipped).count(),
         "readiness scan"
     );
     Ok(ReadinessReport {
