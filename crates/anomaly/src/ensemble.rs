@@ -200,6 +200,15 @@ impl EnsembleParams {
 /// growing alerts each time it passes its record by the tolerance (set
 /// `spatial_tolerance` to 0 for such metrics).
 ///
+/// Warm-up: the first `warmup` points (150 by default) score 0 (a score per
+/// point is still returned, as NAB needs; they are not missing). The
+/// periodic part joins once its buffer is full (600 points), and spatial
+/// novelty starts after `max(warmup, spatial_warmup)` points (150 by
+/// default): before a slow cycle has completed once (a daily cycle of
+/// 5-minute points is 288), its new extremes are values beyond the range seen
+/// so far and score 1. That is inherent to the rule; for live series raise
+/// `spatial_warmup` (the `aiops` orchestrator uses 600).
+///
 /// A missing point (NaN or infinite) returns `None` and leaves the state
 /// unchanged. State: under 9 KiB per series ([`StreamingDetector::state_bytes`],
 /// which counts the periodic part at its bound).

@@ -176,7 +176,11 @@ impl PeriodicParams {
 /// and assumes a regular sampling step. Until the buffer is full, and for a
 /// series without a season, [`PeriodicBaseline::z_update`] returns `None`.
 /// When the period is found the buffered points train the slots, so the
-/// baseline is usable at once. State: the buffer (`4 * buffer` bytes) until
+/// baseline is usable at once; a slot scores once it holds 2 points, with a
+/// deviation of at least the buffer's pooled deviation around the slot means
+/// until it holds `1 / alpha` points (a deviation from 2 or 3 points is
+/// mostly luck). Warm-up: `buffer` points (600 by default) without a score.
+/// State: the buffer (`4 * buffer` bytes) until
 /// detection, then `12 * min(period, max_slots)` bytes.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -187,6 +191,12 @@ pub struct PeriodicBaseline {
     period: u32,
     phase: u32,
     decided: bool,
+    /// Standard deviation of the buffered points around their slot means
+    /// (pooled over all slots, adjusted for the fitted means), the floor of a
+    /// young slot's deviation. A checkpoint written before this field
+    /// existed restores with 0 (no floor), so it continues as it did.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pooled_sd: f64,
 }
 
 impl PeriodicBaseline {
@@ -200,6 +210,7 @@ impl PeriodicBaseline {
             period: 0,
             phase: 0,
             decided: false,
+            pooled_sd: 0.0,
         })
     }
 
@@ -237,7 +248,16 @@ impl PeriodicBaseline {
             return None;
         }
         let s = self.slots[self.slot_of(self.phase)];
-        let z = (s.n >= 2).then(|| s.z(x, 1e-6 * (1.0 + x.abs())));
+        // A slot trained from the buffer holds about `buffer / period`
+        // points; a deviation estimated from so few is often far too small
+        // (from two points it is half their difference). Until the slot's
+        // average has its full memory (`1 / alpha` points), its deviation is
+        // at least the pooled one.
+        let mut floor = 1e-6 * (1.0 + x.abs());
+        if f64::from(s.n) * self.params.alpha < 1.0 {
+            floor = floor.max(self.pooled_sd);
+        }
+        let z = (s.n >= 2).then(|| s.z(x, floor));
         self.learn(x);
         z
     }
@@ -249,10 +269,37 @@ impl PeriodicBaseline {
         if let Some(p) = detect_period(&values, self.params.max_period, self.params.min_strength) {
             self.period = p as u32;
             self.slots = vec![PhaseSlot::default(); p.min(self.params.max_slots)];
+            self.pooled_sd = self.pooled_sd_of(&values);
             for v in values {
                 self.learn(v);
             }
         }
+    }
+
+    /// The standard deviation of `values` (the buffer, from phase 0) around
+    /// the means of their slots, with `n - slots` degrees of freedom.
+    fn pooled_sd_of(&self, values: &[f64]) -> f64 {
+        let slots = self.slots.len();
+        let mut sum = vec![0.0; slots];
+        let mut cnt = vec![0.0; slots];
+        let period = self.period as usize;
+        let slot = |i: usize| (i % period) * slots / period;
+        for (i, v) in values.iter().enumerate() {
+            sum[slot(i)] += v;
+            cnt[slot(i)] += 1.0;
+        }
+        let resid: f64 = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let k = slot(i);
+                let d = v - sum[k] / cnt[k];
+                d * d
+            })
+            .sum();
+        let dof = values.len().saturating_sub(slots).max(1) as f64;
+        let sd = (resid / dof).sqrt();
+        if sd.is_finite() { sd } else { 0.0 }
     }
 
     /// Bytes of state (inline and heap).
@@ -345,6 +392,53 @@ mod tests {
         let odd = z[1700..1720].iter().flatten().cloned().fold(0.0, f64::max);
         assert!(odd > 3.0 * normal, "{odd} vs {normal}");
         assert!(b.state_bytes() <= b.max_state_bytes());
+    }
+
+    /// The reported series: a daily sinusoid of 5-minute points plus a
+    /// 7-point sawtooth, noiseless.
+    fn clean(n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| {
+                50.0 + 5.0 * (std::f64::consts::TAU * i as f64 / 288.0).sin() + 0.3 * (i % 7) as f64
+            })
+            .collect()
+    }
+
+    #[test]
+    fn slots_trained_from_the_buffer_do_not_flag_a_deterministic_series() {
+        let mut b = PeriodicBaseline::default();
+        let z: Vec<Option<f64>> = clean(6000).iter().map(|v| b.z_update(*v)).collect();
+        // 287 = 7 * 41 fits the 600 buffered points best (the sawtooth
+        // exactly, the sinusoid almost).
+        assert!(b.period().is_some_and(|p| (287..=288).contains(&p)));
+        // Slots trained from the buffer hold 2 points; a deviation estimated
+        // from them is half their difference, often 0.15 or less, while the
+        // values a slot sees drift by up to 0.11 a cycle (287 is not quite
+        // the sinusoid's period), and where the sinusoid turns the two points
+        // are all but equal, so without the pooled deviation as a floor the
+        // next point was hundreds of deviations away.
+        let worst = z.iter().flatten().cloned().fold(0.0, f64::max);
+        let first = z[600..900].iter().flatten().cloned().fold(0.0, f64::max);
+        assert!(worst < 5.0 && first < 3.0, "{worst} {first}");
+        assert!(b.pooled_sd > 0.0 && b.pooled_sd < 0.5, "{}", b.pooled_sd);
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn a_checkpoint_without_the_pooled_deviation_restores_without_the_floor() {
+        let mut b = PeriodicBaseline::default();
+        for v in clean(700) {
+            b.z_update(v);
+        }
+        let mut v = serde_json::to_value(&b).unwrap();
+        assert!(v.as_object_mut().unwrap().remove("pooled_sd").is_some());
+        let old: PeriodicBaseline = serde_json::from_value(v).unwrap();
+        assert_eq!(old.pooled_sd, 0.0);
+        let mut again: PeriodicBaseline =
+            serde_json::from_str(&serde_json::to_string(&b).unwrap()).unwrap();
+        for x in clean(1400).into_iter().skip(700) {
+            assert_eq!(b.z_update(x), again.z_update(x));
+        }
     }
 
     #[test]

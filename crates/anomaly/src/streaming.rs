@@ -8,6 +8,14 @@
 //! required to increase (a repeated or earlier timestamp is scored like any
 //! other point).
 //!
+//! Every detector has a warm-up during which `update` returns `Some(0)`
+//! (a score, so that every row has one, as NAB needs; not a missing point):
+//! [`RobustBaseline`] its first [`RobustParams::warmup`] points (30),
+//! [`WindowedGaussian`] its first [`WindowedGaussian::MIN_POINTS`] (10),
+//! [`SeasonalBaseline`] each hour of the day until that hour has
+//! [`SeasonalParams::min_count`] points (6), and
+//! [`Ensemble`](crate::Ensemble) its first `warmup` points (150).
+//!
 //! State is plain data (`Clone`, serde behind the `serde` feature), so a
 //! checkpointed detector restored later continues exactly as the original.
 
@@ -67,11 +75,13 @@ pub struct RobustParams {
     pub alpha: f64,
     /// Smoothing factor of the exponentially weighted absolute deviation (0, 1].
     pub dev_alpha: f64,
-    /// Points seen before scores leave 0.
+    /// Warm-up: the first `warmup` points score 0 (default 30) and are
+    /// learned in full, unclipped.
     pub warmup: u32,
-    /// Deviations (in sigmas) beyond which a point moves the level only as
-    /// far as this bound (Huber clipping), so single spikes do not drag the
-    /// baseline.
+    /// Deviations (in sigmas) beyond which a point, after warm-up, moves the
+    /// level only as far as this bound, and the deviation estimate as far as
+    /// three times it (Huber clipping, a winsorized EWMA), so single spikes
+    /// do not drag the baseline or blind it.
     pub clip: f64,
 }
 
@@ -98,10 +108,25 @@ impl RobustParams {
     }
 }
 
+/// How many times `clip` the deviation estimate of [`RobustBaseline`] learns
+/// from: wider than the level's bound, so a lasting change widens the
+/// deviation about as fast as without clipping (clipping it at `clip` lost
+/// a labelled window of the main example's NAB check), yet bounded, so one
+/// huge value cannot blind the detector.
+const DEV_CLIP: f64 = 3.0;
+
 /// Robust baseline: an exponentially weighted level with an adaptive,
 /// exponentially weighted mean absolute deviation (scaled to a standard
-/// deviation by sqrt(pi/2)); updates are Huber-clipped. Score:
-/// [`gaussian_score`] of the deviation from the level. 56 bytes of state.
+/// deviation by sqrt(pi/2)); after warm-up, the deviation a point is learned
+/// from is clipped to `clip` sigmas, `3 * clip` for the deviation (see
+/// [`RobustBaseline::z_update`]), so one
+/// outlier, however large, neither drags the level nor inflates the deviation
+/// enough to hide a later anomaly. Score: [`gaussian_score`] of the deviation
+/// from the level.
+///
+/// Warm-up: the first [`RobustParams::warmup`] points (30 by default) score
+/// 0 (a score per point is still returned; an outlier among them is learned
+/// in full, so it widens the deviation until it decays). 56 bytes of state.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RobustBaseline {
@@ -127,6 +152,15 @@ impl RobustBaseline {
 
     /// The deviation of `x` from the level in standard deviations (0 during
     /// warm-up), then learns `x`. `x` must be finite.
+    ///
+    /// After warm-up the deviation a point is learned from is clipped (a
+    /// winsorized EWMA): to `clip` standard deviations for the level, to
+    /// `3 * clip` for the deviation estimate. One outlier moves the level by
+    /// at most `alpha * clip` sigmas and grows the deviation by at most a
+    /// factor `1 + dev_alpha * (3 * clip * sqrt(pi/2) - 1)` (1.21 with the
+    /// defaults), however far out it is,
+    /// while a lasting level shift still widens the deviation geometrically
+    /// until it is absorbed. During warm-up every point is learned in full.
     pub fn z_update(&mut self, x: f64) -> f64 {
         if self.n == 0 {
             self.level = x;
@@ -134,27 +168,35 @@ impl RobustBaseline {
             self.n = 1;
             return 0.0;
         }
-        let sigma = self.dev * MAD_TO_SIGMA;
+        let sigma = (self.dev * MAD_TO_SIGMA).min(f64::MAX);
         let floor = 1e-9 * (1.0 + self.level.abs());
-        let diff = x - self.level;
+        // `x - level` overflows only for values near f64::MAX of opposite
+        // signs; keep it finite so the state stays finite.
+        let diff = (x - self.level).clamp(-f64::MAX, f64::MAX);
         let z = diff.abs() / sigma.max(floor);
         let p = &self.params;
-        let step = if self.n > p.warmup {
-            let bound = p.clip * sigma.max(floor);
-            // Values near f64::MAX can overflow the state to NaN; never let
-            // that reach `clamp` (which panics on a NaN bound).
+        // The level learns the deviation clipped to `clip` sigmas, the
+        // deviation estimate to `DEV_CLIP * clip` sigmas.
+        let clipped = |k: f64| {
+            if self.n <= p.warmup {
+                return diff;
+            }
+            let bound = (k * p.clip * sigma.max(floor)).min(f64::MAX);
+            // A NaN bound would make `clamp` panic; the state is finite, but
+            // never let that reach it.
             if bound.is_nan() {
                 0.0
             } else {
                 diff.clamp(-bound, bound)
             }
-        } else {
-            diff
         };
+        let step = clipped(1.0);
+        let dev_step = clipped(DEV_CLIP);
         let a = p.alpha.max(1.0 / (self.n as f64 + 1.0));
         let b = p.dev_alpha.max(1.0 / (self.n as f64 + 1.0));
+        // Both updates are convex combinations of finite numbers: no overflow.
         self.level += a * step;
-        self.dev += b * (diff.abs() - self.dev);
+        self.dev += b * (dev_step.abs() - self.dev);
         let warm = self.n >= p.warmup;
         self.n = self.n.saturating_add(1);
         if warm { z } else { 0.0 }
@@ -264,7 +306,11 @@ impl Slot {
 /// Seasonal baseline learned online: a level and deviation per hour of the
 /// week (168 slots) and per hour of the day (24 slots, used while the weekly
 /// slot is young). Score: [`gaussian_score`] of the deviation from the slot.
-/// About 2.3 KiB of state.
+///
+/// Warm-up: a point scores 0 until its hour of the day has seen
+/// [`SeasonalParams::min_count`] points (6 by default: the first 6 points of
+/// each hour of the first day for 5-minute data, the first 6 days for hourly
+/// data). About 2.3 KiB of state.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SeasonalBaseline {
@@ -354,9 +400,19 @@ impl WindowedGaussianParams {
 
 /// Windowed Gaussian (NAB's baseline): the mean and standard deviation of the
 /// last `window` points; score: [`gaussian_score`] of the new point's
-/// deviation (0 until the window holds [`WindowedGaussian::MIN_POINTS`]).
-/// Sums are recomputed exactly every `window` points to bound rounding
-/// drift. State: `8 * window` bytes plus 64.
+/// deviation.
+///
+/// Warm-up: the first [`WindowedGaussian::MIN_POINTS`] points (10) score 0
+/// (a score per point is still returned).
+///
+/// The mean and deviation come from running sums of the values and their
+/// squares, recomputed exactly from the window every `window` points, when
+/// they lost precision (the sum of squares fell below a millionth of its
+/// peak since the last recomputation: a large value left the window) and
+/// when they overflowed (a value beyond about 1e154 is in the window, whose
+/// moments are then computed from the window, scaled so they stay finite).
+/// So one huge value affects the scores only while it is in the window.
+/// State: `8 * window` bytes plus 72.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct WindowedGaussian {
@@ -367,6 +423,11 @@ pub struct WindowedGaussian {
     sum: f64,
     sum_sq: f64,
     since_refresh: usize,
+    /// Largest `sum_sq` since the last exact recomputation (a checkpoint
+    /// written before this field existed restores with 0 and starts
+    /// tracking from there).
+    #[cfg_attr(feature = "serde", serde(default))]
+    peak_sq: f64,
 }
 
 impl WindowedGaussian {
@@ -381,21 +442,59 @@ impl WindowedGaussian {
             sum: 0.0,
             sum_sq: 0.0,
             since_refresh: 0,
+            peak_sq: 0.0,
         })
+    }
+
+    /// The mean and standard deviation of the window (at least 2 points).
+    fn moments(&self) -> (f64, f64) {
+        let n = self.len as f64;
+        if self.sum_sq >= 0.0 {
+            // sum^2 / n <= sum_sq (Cauchy-Schwarz): no overflow.
+            let mean = self.sum / n;
+            let var = ((self.sum_sq - self.sum * mean) / (n - 1.0)).max(0.0);
+            return (mean, var.sqrt());
+        }
+        // A value beyond about 1e154 is in the window: its square overflows.
+        // Two passes, scaled by the largest deviation, stay finite.
+        let vals = &self.buf[..self.len];
+        let mean: f64 = vals.iter().map(|v| v / n).sum();
+        let dev = |v: &f64| (v - mean).clamp(-f64::MAX, f64::MAX);
+        let m = vals.iter().map(|v| dev(v).abs()).fold(0.0, f64::max);
+        if m == 0.0 {
+            return (mean, 0.0);
+        }
+        let ss: f64 = vals.iter().map(|v| (dev(v) / m).powi(2)).sum();
+        (mean, m * (ss / (n - 1.0)).sqrt())
+    }
+
+    /// Recomputes the running sums from the window.
+    fn refresh(&mut self) {
+        let vals = &self.buf[..self.len];
+        self.sum = vals.iter().sum();
+        self.sum_sq = vals.iter().map(|v| v * v).sum();
+        self.since_refresh = 0;
+        if !(self.sum.is_finite() && self.sum_sq.is_finite()) {
+            // Overflow: mark the sums unusable (-1) rather than storing an
+            // infinity, so the state stays finite (and serialisable).
+            self.sum = 0.0;
+            self.sum_sq = -1.0;
+        }
+        self.peak_sq = self.sum_sq.max(0.0);
     }
 
     /// The deviation of `x` from the window in standard deviations (0 until
     /// the window holds 2 points), then learns `x`. `x` must be finite.
     pub fn z_update(&mut self, x: f64) -> f64 {
         let z = if self.len >= 2 {
-            let n = self.len as f64;
-            let mean = self.sum / n;
-            let var = ((self.sum_sq - self.sum * mean) / (n - 1.0)).max(0.0);
+            let (mean, sd) = self.moments();
             let floor = 1e-9 * (1.0 + mean.abs());
-            (x - mean).abs() / var.sqrt().max(floor)
+            (x - mean).abs() / sd.max(floor)
         } else {
             0.0
         };
+        // Negative sums of squares mark an overflowed window (see `refresh`).
+        let overflowed = self.sum_sq < 0.0;
         if self.len < self.window {
             self.buf.push(x);
             self.len += 1;
@@ -408,11 +507,15 @@ impl WindowedGaussian {
             self.sum += x - old;
             self.sum_sq += x * x - old * old;
             self.since_refresh += 1;
-            if self.since_refresh >= self.window {
-                self.since_refresh = 0;
-                self.sum = self.buf.iter().sum();
-                self.sum_sq = self.buf.iter().map(|v| v * v).sum();
-            }
+        }
+        self.peak_sq = self.peak_sq.max(self.sum_sq);
+        if overflowed
+            || self.since_refresh >= self.window
+            || !self.sum.is_finite()
+            || !self.sum_sq.is_finite()
+            || self.sum_sq < self.peak_sq * 1e-6
+        {
+            self.refresh();
         }
         z
     }
@@ -429,6 +532,7 @@ impl Default for WindowedGaussian {
             sum: 0.0,
             sum_sq: 0.0,
             since_refresh: 0,
+            peak_sq: 0.0,
         }
     }
 }
@@ -496,6 +600,102 @@ mod tests {
         spike_scores_high(RobustBaseline::default());
         spike_scores_high(SeasonalBaseline::default());
         spike_scores_high(WindowedGaussian::default());
+    }
+
+    /// The reported series: a daily sinusoid of 5-minute points around 50,
+    /// `outlier` at row 1500 and a 10x spike (500) at row 3000.
+    fn after_outlier(outlier: f64) -> (Vec<Timestamp>, Vec<f64>) {
+        let ts = (0..4000)
+            .map(|i| Timestamp::from_secs(1_400_000_000 + i * 300))
+            .collect();
+        let mut vs: Vec<f64> = (0..4000)
+            .map(|i| 50.0 + 5.0 * (std::f64::consts::TAU * i as f64 / 288.0).sin())
+            .collect();
+        vs[1500] = outlier;
+        vs[3000] = 500.0;
+        (ts, vs)
+    }
+
+    #[test]
+    fn one_huge_value_does_not_blind_the_robust_baseline() {
+        let (ts, clean) = after_outlier(50.0);
+        let mut c = RobustBaseline::default();
+        let base = c.score_series(&ts, &clean);
+        let clean_sigma = c.sigma();
+        for big in [1e6, 1e200, 1e308, -1e308, f64::MAX, f64::MIN] {
+            let (ts, vs) = after_outlier(big);
+            let mut d = RobustBaseline::default();
+            let s = d.score_series(&ts, &vs);
+            assert!(s.iter().all(|v| (0.0..=1.0).contains(v)), "{big}");
+            assert!(s[1500] > 0.999, "{big}: outlier {}", s[1500]);
+            assert!(s[3000] > 0.999, "{big}: later spike {}", s[3000]);
+            // The level moved by at most alpha * clip sigmas and the
+            // deviation grew by a few percent.
+            assert!(d.sigma() < 2.0 * clean_sigma, "{big}: {}", d.sigma());
+            // Ordinary points are scored about as without the outlier.
+            let worst = (1600..2999).map(|i| s[i] - base[i]).fold(0.0, f64::max);
+            assert!(worst < 0.2, "{big}: {worst}");
+        }
+    }
+
+    #[test]
+    fn the_windowed_gaussian_recovers_once_a_huge_value_leaves_the_window() {
+        let (ts, clean) = after_outlier(50.0);
+        let base = WindowedGaussian::default().score_series(&ts, &clean);
+        for big in [1e6, 1e150, 1e200, 1e308, -1e308, f64::MAX] {
+            let (ts, vs) = after_outlier(big);
+            let mut d = WindowedGaussian::default();
+            let s = d.score_series(&ts, &vs);
+            assert!(s.iter().all(|v| (0.0..=1.0).contains(v)), "{big}");
+            assert!(s[1500] > 0.999, "{big}: outlier {}", s[1500]);
+            assert!(s[3000] > 0.999, "{big}: later spike {}", s[3000]);
+            // Once the value has left the 512-point window, scores are those
+            // of the clean series (the sums are recomputed exactly).
+            for i in 1500 + 513..2999 {
+                assert!(
+                    (s[i] - base[i]).abs() < 1e-6,
+                    "{big} row {i}: {} vs {}",
+                    s[i],
+                    base[i]
+                );
+            }
+            // While it is in the window the state stays finite.
+            let mut d = WindowedGaussian::default();
+            d.score_series(&ts[..1600], &vs[..1600]);
+            assert!(d.sum.is_finite() && d.sum_sq.is_finite() && d.peak_sq.is_finite());
+        }
+    }
+
+    #[test]
+    fn the_windowed_gaussian_scores_beside_a_huge_value_in_its_window() {
+        // 1e200 in the window: the window's deviation is huge, so ordinary
+        // points score 0 and an even larger value still scores high.
+        let mut d = WindowedGaussian::default();
+        for i in 0..100 {
+            d.z_update(10.0 + (i % 5) as f64);
+        }
+        d.z_update(1e200);
+        assert!(d.z_update(12.0) < 1.0);
+        assert!(d.z_update(-1e300) > 10.0);
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn windowed_gaussian_checkpoints_restore_old_and_new() {
+        let (ts, vs) = after_outlier(1e200);
+        let mut d = WindowedGaussian::default();
+        d.score_series(&ts[..1600], &vs[..1600]);
+        // With the huge value in the window the state is still finite JSON.
+        let json = serde_json::to_string(&d).unwrap();
+        let mut again: WindowedGaussian = serde_json::from_str(&json).unwrap();
+        let mut v = serde_json::to_value(&d).unwrap();
+        assert!(v.as_object_mut().unwrap().remove("peak_sq").is_some());
+        let mut old: WindowedGaussian = serde_json::from_value(v).unwrap();
+        for (t, x) in ts[1600..].iter().zip(&vs[1600..]) {
+            let s = d.update(*t, *x);
+            assert_eq!(s, again.update(*t, *x));
+            assert!(old.update(*t, *x).is_some());
+        }
     }
 
     #[test]

@@ -10,7 +10,8 @@
 )]
 
 use aiops_anomaly::{
-    BatchDetector, Ensemble, IsolationForest, IsolationForestParams, ScoreRows, StreamingDetector,
+    BatchDetector, Ensemble, IsolationForest, IsolationForestParams, RobustBaseline, ScoreRows,
+    StreamingDetector, WindowedGaussian,
 };
 use aiops_core::Timestamp;
 use ndarray::Array2;
@@ -81,6 +82,34 @@ proptest! {
             prop_assert_eq!(a.update(t, *x), b.update(t, *x));
         }
         prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_single_outlier_does_not_hide_a_later_spike(
+        exp in 0.0f64..308.0,
+        negative in any::<bool>(),
+        at in 50usize..1500,
+        noise in prop::collection::vec(-1.0f64..1.0, 2200),
+    ) {
+        // A daily sinusoid of 5-minute points around 50 with noise, one
+        // outlier of any finite size at `at`, and a 10x spike (500) once the
+        // windowed Gaussian's 512-point window has passed.
+        let outlier = if negative { -(10f64.powf(exp)) } else { 10f64.powf(exp) };
+        let spike = at + 600;
+        let ts: Vec<Timestamp> = (0..noise.len()).map(|i| Timestamp::from_secs(i as i64 * 300)).collect();
+        let mut xs: Vec<f64> = noise
+            .iter()
+            .enumerate()
+            .map(|(i, e)| 50.0 + 5.0 * (std::f64::consts::TAU * i as f64 / 288.0).sin() + e)
+            .collect();
+        xs[at] = outlier;
+        xs[spike] = 500.0;
+        let robust = RobustBaseline::default().score_series(&ts, &xs);
+        let window = WindowedGaussian::default().score_series(&ts, &xs);
+        for s in [&robust, &window] {
+            prop_assert!(s.iter().all(|v| (0.0..=1.0).contains(v)));
+            prop_assert!(s[spike] > 0.99, "spike {} after {outlier:e}", s[spike]);
+        }
     }
 
     #[test]

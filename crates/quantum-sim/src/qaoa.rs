@@ -215,6 +215,17 @@ impl Qaoa {
         &self.diagonal
     }
 
+    /// The largest coefficient of a non-constant term, at least 1: the unit
+    /// in which [`Qaoa::optimize`] searches cost angles.
+    fn gamma_unit(&self) -> f64 {
+        self.objective
+            .terms()
+            .iter()
+            .filter(|t| t.mask != 0)
+            .map(|t| t.coeff.abs())
+            .fold(1.0, f64::max)
+    }
+
     fn check_angles(&self, gamma: &[f64], beta: &[f64]) -> Result<()> {
         check_layers(gamma.len().max(beta.len()))?;
         if gamma.is_empty() || gamma.len() != beta.len() {
@@ -329,6 +340,12 @@ impl Qaoa {
     /// Optimise `p` layers of angles with seeded Nelder-Mead restarts, then
     /// sample the best state.
     ///
+    /// Cost angles are searched in units of the objective's largest
+    /// coefficient when that exceeds 1 (so an objective scaled by 1e10 is
+    /// searched like the unscaled one); the returned `gamma` are the angles
+    /// applied. Points of the search whose phase exceeds [`MAX_PHASE`] are
+    /// rejected as infeasible rather than ending it.
+    ///
     /// # Errors
     /// [`Error::Invalid`] for `p == 0`, [`Error::TooManyLayers`] above
     /// [`MAX_LAYERS`], [`Error::MemoryLimit`].
@@ -338,6 +355,12 @@ impl Qaoa {
         }
         check_layers(p)?;
         let mut state = StateVector::plus(self.num_qubits(), &self.config)?;
+        // The search runs in units of the largest coefficient when it exceeds
+        // 1 (cost angle = searched angle / unit), so the starting points and
+        // step sizes, made for unit weights, suit an objective of any scale
+        // (a load-balancing QUBO has coefficients around 1e10, where the
+        // ramp's first angle 0.3 is a phase of billions of radians).
+        let unit = self.gamma_unit();
         let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
         let mut best: Option<(Vec<f64>, f64)> = None;
         let mut evaluations = 0;
@@ -361,11 +384,17 @@ impl Qaoa {
             };
             let mut failure = None;
             let (x, v, used) = nelder_mead(
-                |x| match self.expectation_in(&mut state, &x[..p], &x[p..]) {
-                    Ok(e) => -e,
-                    Err(e) => {
-                        failure = Some(e);
-                        f64::INFINITY
+                |x| {
+                    let gamma: Vec<f64> = x[..p].iter().map(|g| g / unit).collect();
+                    match self.expectation_in(&mut state, &gamma, &x[p..]) {
+                        Ok(e) => -e,
+                        // The simplex may step past the phase bound: a
+                        // point it must leave, not the end of the search.
+                        Err(Error::AngleTooLarge { .. }) => f64::INFINITY,
+                        Err(e) => {
+                            failure = Some(e);
+                            f64::INFINITY
+                        }
                     }
                 },
                 &x0,
@@ -390,7 +419,8 @@ impl Qaoa {
             }
         }
         let (x, _) = best.ok_or_else(|| Error::invalid("restarts", "no run"))?;
-        let mut out = self.evaluate(&x[..p], &x[p..], options)?;
+        let gamma: Vec<f64> = x[..p].iter().map(|g| g / unit).collect();
+        let mut out = self.evaluate(&gamma, &x[p..], options)?;
         out.evaluations = evaluations + 1;
         Ok(out)
     }
@@ -497,6 +527,33 @@ mod tests {
         assert!(s.apply_diagonal_phase(q.diagonal(), f64::INFINITY).is_err());
         assert!(s.apply_diagonal_phase(q.diagonal(), 1e6).is_err());
         assert!(s.expectation_diagonal(q.diagonal()).unwrap().is_finite());
+    }
+
+    #[test]
+    fn a_scaled_objective_is_optimised_like_the_unscaled_one() {
+        // The same ring objective with unit coefficients and with 1e10 ones
+        // (a load-balancing QUBO's scale): the search runs in units of the
+        // largest coefficient, so it finds the same point, scaled.
+        let ring = |c: f64| {
+            let mut h = ZHamiltonian::new(4).unwrap();
+            for (a, b) in [(0, 1), (1, 2), (2, 3), (3, 0)] {
+                h.add_term(-c, &[a, b]).unwrap();
+            }
+            h.add_term(0.5 * c, &[0]).unwrap();
+            Qaoa::new(h, &SimConfig::default()).unwrap()
+        };
+        let opts = QaoaOptions::default();
+        let one = ring(1.0).optimize(2, &opts).unwrap();
+        let big = ring(1e10).optimize(2, &opts).unwrap();
+        for (g1, gb) in one.gamma.iter().zip(&big.gamma) {
+            assert!(
+                (g1 - gb * 1e10).abs() < 1e-6 * (1.0 + g1.abs()),
+                "{g1} {gb}"
+            );
+        }
+        assert!((one.expected - big.expected / 1e10).abs() < 1e-6);
+        assert_eq!(one.best_bitstring, big.best_bitstring);
+        assert!(one.expected > 0.0);
     }
 
     #[test]

@@ -19,6 +19,15 @@ use super::input;
 pub(crate) struct Args {
     /// Detector: `ensemble`, `robust`, `seasonal`, `windowed-gaussian`, `shesd`
     /// (single metric, `timestamp,value`) or `isolation-forest` (multivariate rows).
+    ///
+    /// Warm-up: the streaming detectors score their first points 0 (a score,
+    /// not a missing one): `ensemble` its first 150 points, `robust` 30,
+    /// `windowed-gaussian` 10, `seasonal` each hour of the day until it has
+    /// seen 6 points of that hour. The ensemble's periodic part joins after
+    /// 600 points, and its spatial novelty (a value beyond the range seen so
+    /// far scores 1) starts at point 150, so a series whose cycle is longer
+    /// than 150 points scores new extremes of its first cycle 1 (`aiops run`
+    /// waits 600 points). `shesd` and `isolation-forest` score every row.
     #[arg(long)]
     method: String,
     /// Input CSV with a header; a first column `timestamp` is optional; `-` for stdin.
