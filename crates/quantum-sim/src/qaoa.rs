@@ -60,8 +60,8 @@ pub(crate) fn check_angle(angle: impl FnOnce() -> String, value: f64, scale: f64
         ));
     }
     let phase = value.abs() * scale;
-    // `!(phase <= MAX_PHASE)` also rejects a NaN scale.
-    if !(phase <= MAX_PHASE) {
+    // A NaN scale gives a NaN phase: rejected too.
+    if phase.is_nan() || phase > MAX_PHASE {
         return Err(Error::AngleTooLarge {
             angle: angle(),
             value,
