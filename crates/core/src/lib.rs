@@ -5,6 +5,7 @@ mod error;
 mod event;
 mod incident;
 mod io;
+mod num;
 mod score;
 mod series;
 mod severity;
@@ -18,6 +19,7 @@ pub use io::{
     read_nab_csv_reader_with, read_nab_csv_str, read_nab_csv_with, read_wide_csv,
     read_wide_csv_reader, read_wide_csv_reader_with, read_wide_csv_str,
 };
+pub use num::Num;
 pub use score::AnomalyScore;
 pub use series::{Labels, Observation, SeriesKey, TimeSeries};
 pub use severity::{ParseSeverityError, Severity};

@@ -66,7 +66,8 @@ pub enum Error {
     },
     /// A multiplicative model was asked for data with zero or negative values.
     #[error(
-        "series `{series}`: {model} needs strictly positive values, found {value} at index {index}"
+        "series `{series}`: {model} needs strictly positive values, found {} at index {index}",
+        aiops_core::Num(*.value)
     )]
     NonPositive {
         /// Name of the series.

@@ -82,7 +82,7 @@ impl FailureParams {
         if !self.threshold.is_finite() {
             return Err(Error::InvalidParameter {
                 name: "threshold",
-                value: self.threshold.to_string(),
+                value: aiops_core::Num(self.threshold).to_string(),
                 reason: "must be finite",
             });
         }

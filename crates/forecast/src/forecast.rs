@@ -101,7 +101,7 @@ pub(crate) fn check_request(horizon: usize, level: f64) -> Result<()> {
     if !(level > 0.0 && level < 1.0) {
         return Err(Error::InvalidParameter {
             name: "level",
-            value: level.to_string(),
+            value: aiops_core::Num(level).to_string(),
             reason: "must be strictly between 0 and 1",
         });
     }

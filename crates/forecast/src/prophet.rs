@@ -93,7 +93,7 @@ impl Forecaster for Prophet {
         }
         let width = IntervalWidth::try_new(self.level).map_err(|_| Error::InvalidParameter {
             name: "level",
-            value: self.level.to_string(),
+            value: aiops_core::Num(self.level).to_string(),
             reason: "must be strictly between 0 and 1",
         })?;
         let n = p.values.len() as i64;

@@ -259,7 +259,7 @@ impl JudgeConfig {
             if !(w >= 0.0 && w.is_finite()) {
                 return Err(bad(
                     &format!("groups.{g}"),
-                    format!("weight {w} is not a finite value >= 0"),
+                    format!("weight {} is not a finite value >= 0", aiops_core::Num(w)),
                 ));
             }
         }

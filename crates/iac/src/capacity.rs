@@ -65,8 +65,9 @@ impl LoadForecast {
             for (col, v) in [("mean", mean[i]), ("lower", lower[i]), ("upper", upper[i])] {
                 if !v.is_finite() || v < 0.0 {
                     return Err(bad(format!(
-                        "{col} at index {i} ({}) is {v}; load must be finite and non-negative",
-                        timestamps[i]
+                        "{col} at index {i} ({}) is {}; load must be finite and non-negative",
+                        timestamps[i],
+                        aiops_core::Num(v)
                     )));
                 }
             }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use aiops_core::{Incident, IncidentId, Severity};
+use aiops_core::{Incident, IncidentId, Num, Severity};
 use serde::{Deserialize, Serialize};
 
 use crate::action::{Action, ActionKind, ActionReport, ActionStatus, Outcome};
@@ -645,7 +645,13 @@ impl RemediationEngine {
                         return (
                             true,
                             last,
-                            format!("verified {} = {x} {} {}", v.metric, v.op, v.threshold),
+                            format!(
+                                "verified {} = {} {} {}",
+                                v.metric,
+                                Num(x),
+                                v.op,
+                                Num(v.threshold)
+                            ),
                         );
                     }
                 }
@@ -662,8 +668,12 @@ impl RemediationEngine {
             if waited >= v.within_ms {
                 let detail = match last {
                     Some(x) => format!(
-                        "{} = {x} does not satisfy {} {} within {} ms",
-                        v.metric, v.op, v.threshold, v.within_ms
+                        "{} = {} does not satisfy {} {} within {} ms",
+                        v.metric,
+                        Num(x),
+                        v.op,
+                        Num(v.threshold),
+                        v.within_ms
                     ),
                     None => format!("{} unavailable: cannot verify", v.metric),
                 };

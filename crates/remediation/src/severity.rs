@@ -248,7 +248,7 @@ impl SeverityRules {
             } else {
                 Err(config(
                     format!("severity.{name}"),
-                    format!("{v} is outside [0, 1]"),
+                    format!("{} is outside [0, 1]", aiops_core::Num(v)),
                 ))
             }
         };

@@ -5,7 +5,7 @@
 #[non_exhaustive]
 pub enum Error {
     /// A hyperparameter or configuration value is outside its valid range.
-    #[error("invalid parameter `{name}` = {value}: expected {expected}")]
+    #[error("invalid parameter `{name}` = {}: expected {expected}", aiops_core::Num(*.value))]
     InvalidParameter {
         /// Name of the parameter (for example `alpha` or `epsilon`).
         name: &'static str,
@@ -54,7 +54,7 @@ pub enum Error {
         needed: usize,
     },
     /// A trace point is missing (NaN) or negative.
-    #[error("trace `{series}`: point {index} at {timestamp} has invalid rate {value}: {reason}")]
+    #[error("trace `{series}`: point {index} at {timestamp} has invalid rate {}: {reason}", aiops_core::Num(*.value))]
     InvalidRate {
         /// Name of the series.
         series: String,
@@ -109,7 +109,8 @@ pub enum Error {
     /// An observation given to an agent has the wrong number of features or a
     /// non-finite one.
     #[error(
-        "observation feature {index} = {value} is invalid (expected {expected} finite features)"
+        "observation feature {index} = {} is invalid (expected {expected} finite features)",
+        aiops_core::Num(*.value)
     )]
     InvalidObservation {
         /// Index of the offending feature.

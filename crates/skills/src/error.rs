@@ -125,7 +125,7 @@ pub enum Error {
         message: String,
     },
     /// A configuration or model parameter is invalid.
-    #[error("invalid parameter `{name}` = {value}: {reason}")]
+    #[error("invalid parameter `{name}` = {}: {reason}", aiops_core::Num(*.value))]
     InvalidParameter {
         /// Parameter name.
         name: &'static str,

@@ -138,7 +138,7 @@ impl<'de> Deserialize<'de> for Score {
             } else {
                 Err(Failure::Invalid {
                     field: "score",
-                    message: format!("{v} is outside [0, 1]"),
+                    message: format!("{} is outside [0, 1]", aiops_core::Num(v)),
                 })
             }
         }))

@@ -274,7 +274,7 @@ impl<'de, const FIELD: u8> Deserialize<'de> for NonNeg<FIELD> {
                         .get(usize::from(FIELD))
                         .copied()
                         .unwrap_or("number"),
-                    message: format!("{v} must be finite and non-negative"),
+                    message: format!("{} must be finite and non-negative", aiops_core::Num(v)),
                 })
             }
         }))

@@ -177,6 +177,12 @@ fn bad_team_files_name_file_and_line() {
         matches!(&e, Error::InvalidValue { line: 10, field, .. } if field == "weekly_hours"),
         "{e}"
     );
+    // A huge one is written short, in exponent form (was 301 digits).
+    let e = team_err(&HEAD.replace(
+        "    role: sre\n",
+        "    role: sre\n    weekly_hours: -1e300\n",
+    ));
+    assert!(e.to_string().contains("-1e300 must be finite"), "{e}");
     let e = team_err(&HEAD.replace("level: 3 }", "level: 3, importance: -1 }"));
     assert!(
         matches!(&e, Error::InvalidValue { line: 6, field, .. } if field == "importance"),

@@ -94,26 +94,5 @@ pub(crate) fn read_series(
 /// `f64`, in exponent form when plain digits would be long (`2.7e-183`,
 /// not 183 zeros).
 pub(crate) fn num(x: f64) -> String {
-    let a = x.abs();
-    if a != 0.0 && !(1e-5..1e16).contains(&a) {
-        format!("{x:e}")
-    } else {
-        x.to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::num;
-
-    #[test]
-    fn numbers_are_short_and_round_trip() {
-        for x in [0.0, 0.5, 1.0, 123.25, 2.7e-183, 1e300, -4e-9, 1e-5, 9.99e15] {
-            let s = num(x);
-            assert!(s.len() < 25, "{s}");
-            assert_eq!(s.parse::<f64>().unwrap(), x, "{s}");
-        }
-        assert_eq!(num(0.25), "0.25");
-        assert_eq!(num(2.7e-183), "2.7e-183");
-    }
+    aiops::core::Num(x).to_string()
 }

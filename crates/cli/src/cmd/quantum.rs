@@ -286,7 +286,10 @@ fn readiness(
         ("--secrecy-years", secrecy_years),
     ] {
         if !v.is_finite() || !(0.0..=MAX_YEARS).contains(&v) {
-            bail!("{flag} {v}: must be a finite number of years between 0 and {MAX_YEARS}");
+            bail!(
+                "{flag} {}: must be a finite number of years between 0 and {MAX_YEARS}",
+                aiops::core::Num(v)
+            );
         }
     }
     let cfg = ReadinessConfig {

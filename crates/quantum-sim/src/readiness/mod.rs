@@ -656,7 +656,10 @@ impl ReadinessConfig {
             if !v.is_finite() || !(0.0..=MAX_YEARS).contains(&v) {
                 return Err(Error::invalid(
                     what,
-                    format!("{v} years; must be a finite number between 0 and {MAX_YEARS}"),
+                    format!(
+                        "{} years; must be a finite number between 0 and {MAX_YEARS}",
+                        aiops_core::Num(v)
+                    ),
                 ));
             }
         }
