@@ -4,34 +4,14 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use common::aiops;
 
 const OPENSSH_2K: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../examples/data/logs/OpenSSH_2k.log"
 );
-
-fn aiops(args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_aiops"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    } else {
-        drop(child.stdin.take());
-    }
-    child.wait_with_output().unwrap()
-}
 
 /// The `bans` array of `logs threats --json`.
 fn bans(format: &str, file: &str, stdin: Option<&str>) -> Vec<serde_json::Value> {

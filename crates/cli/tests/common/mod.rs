@@ -1,0 +1,27 @@
+//! What the CLI's integration tests share: running the built binary.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// Runs `aiops` with `args`, `stdin` on its standard input (closed at once
+/// when `None`), and collects its output.
+pub(crate) fn aiops(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aiops"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    } else {
+        drop(child.stdin.take());
+    }
+    child.wait_with_output().unwrap()
+}
