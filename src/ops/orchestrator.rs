@@ -81,7 +81,10 @@ impl OpsConfig {
         if !(self.open_at_once_score.is_finite() && self.open_at_once_score > 0.0) {
             return Err(Error::Config {
                 field: "open_at_once_score",
-                message: format!("{} must be a positive number", self.open_at_once_score),
+                message: format!(
+                    "{} must be a positive number",
+                    aiops_core::Num(self.open_at_once_score)
+                ),
             });
         }
         if self.horizon_ms <= 0 {
@@ -99,7 +102,10 @@ impl OpsConfig {
         if !(self.failure_margin.is_finite() && self.failure_margin >= 0.0) {
             return Err(Error::Config {
                 field: "failure_margin",
-                message: format!("{} must be a non-negative number", self.failure_margin),
+                message: format!(
+                    "{} must be a non-negative number",
+                    aiops_core::Num(self.failure_margin)
+                ),
             });
         }
         Ok(())

@@ -49,6 +49,7 @@ fn version_prints_the_crates() {
 
 #[test]
 fn bad_input_exits_2_with_one_line() {
+    let rows = csv(50, 10);
     for (args, stdin, needle) in [
         (vec!["run", "/definitely/missing.csv"], None, "missing.csv"),
         (
@@ -91,6 +92,27 @@ fn bad_input_exits_2_with_one_line() {
             ],
             None,
             "--top must be at least 1",
+        ),
+        // Limits and numbers in messages: short, naming the flag.
+        (
+            vec!["forecast", "--horizon", "1000000000000", "-"],
+            Some("timestamp,value\n"),
+            "--horizon 1000000000000 must be between 1 and 1000000 steps",
+        ),
+        (
+            vec!["run", "--quiet-hours", "1e300", "-"],
+            Some(rows.as_str()),
+            "got 1e300",
+        ),
+        (
+            vec!["run", "--horizon-hours", "1e-300", "-"],
+            Some(rows.as_str()),
+            "--horizon-hours 1e-300 is under a millisecond",
+        ),
+        (
+            vec!["validate", "-"],
+            Some("timestamp,value\n2014-01-01 00:00:00\n"),
+            "stdin:2:2: row has 1 column(s)",
         ),
     ] {
         let out = aiops(&args, stdin);

@@ -364,3 +364,28 @@ fn balance_qaoa_runs_under_the_cap_and_a_raised_cap_meets_the_memory_limit() {
         "{out}"
     );
 }
+
+#[test]
+fn readiness_of_an_empty_directory_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = one_line_error(&aiops(&["quantum", "readiness", s(dir.path())]));
+    assert!(err.contains("nothing to scan"), "{err}");
+}
+
+#[test]
+fn negative_angles_need_no_equals_sign() {
+    let dir = tempfile::tempdir().unwrap();
+    let g = ring(dir.path(), 3);
+    let out = aiops(&[
+        "quantum",
+        "maxcut",
+        "--graph",
+        s(&g),
+        "--gamma",
+        "-0.5",
+        "--beta",
+        "-0.3",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("expected cut"), "{}", stdout(&out));
+}

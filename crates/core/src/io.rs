@@ -176,10 +176,11 @@ fn read_table<R: Read>(source: &str, reader: R, opts: &CsvOptions) -> Result<Tab
             continue;
         }
         if rec.len() != width {
+            // The first column that is missing or extra.
             return Err(csv_err(
                 source,
                 line,
-                0,
+                rec.len().min(width) + 1,
                 format!("row has {} column(s); the header has {width}", rec.len()),
             ));
         }

@@ -36,6 +36,22 @@ pub enum Error {
         /// The value.
         value: f64,
     },
+    /// A value is so large that the models' sums of squares would overflow
+    /// (its magnitude is above [`crate::MAX_ABS_VALUE`]).
+    #[error(
+        "series `{series}`: value at index {index} ({}) is too large to model; \
+         values must be within +-{}",
+        aiops_core::Num(*.value),
+        aiops_core::Num(crate::MAX_ABS_VALUE)
+    )]
+    ValueTooLarge {
+        /// Name of the series.
+        series: String,
+        /// Index of the offending value.
+        index: usize,
+        /// The value.
+        value: f64,
+    },
     /// A parameter is outside its valid range.
     #[error("invalid parameter `{name}` = {value}: {reason}")]
     InvalidParameter {
@@ -136,13 +152,16 @@ pub enum Error {
 impl aiops_core::AiopsError for Error {}
 
 impl Error {
-    /// Replaces the placeholder series name of errors raised on raw slices
-    /// with `name`.
-    pub(crate) fn with_series(mut self, name: &str) -> Self {
+    /// Replaces the placeholder series name (`<values>`) of errors raised by
+    /// functions that take raw slices, such as [`crate::detect_periods`],
+    /// with `name`; other errors are returned unchanged.
+    #[must_use]
+    pub fn with_series(mut self, name: &str) -> Self {
         match &mut self {
             Error::AllMissing { series, .. }
             | Error::TooShort { series, .. }
             | Error::NonFinite { series, .. }
+            | Error::ValueTooLarge { series, .. }
             | Error::NonPositive { series, .. }
             | Error::Irregular { series, .. }
             | Error::Model { series, .. }

@@ -86,13 +86,7 @@ impl FailureParams {
                 reason: "must be finite",
             });
         }
-        if self.horizon == 0 {
-            return Err(Error::InvalidParameter {
-                name: "horizon",
-                value: "0".into(),
-                reason: "must be at least 1",
-            });
-        }
+        crate::forecast::check_horizon(self.horizon)?;
         if self.paths < 100 {
             return Err(Error::InvalidParameter {
                 name: "paths",

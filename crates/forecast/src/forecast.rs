@@ -89,15 +89,26 @@ pub(crate) fn z_for_level(level: f64) -> f64 {
     n.inverse_cdf(0.5 + level / 2.0)
 }
 
-/// Validates a horizon and an interval level.
-pub(crate) fn check_request(horizon: usize, level: f64) -> Result<()> {
-    if horizon == 0 {
+/// Largest forecast horizon, in steps, that the crate accepts: a million
+/// steps (almost two years of minutes) is far beyond what a model fitted on
+/// a history can say, and a larger one would allocate gigabytes.
+pub const MAX_HORIZON: usize = 1_000_000;
+
+/// Validates a horizon: 1 to [`MAX_HORIZON`] steps.
+pub(crate) fn check_horizon(horizon: usize) -> Result<()> {
+    if horizon == 0 || horizon > MAX_HORIZON {
         return Err(Error::InvalidParameter {
             name: "horizon",
-            value: "0".into(),
-            reason: "must be at least 1",
+            value: horizon.to_string(),
+            reason: "must be between 1 and MAX_HORIZON (1,000,000) steps",
         });
     }
+    Ok(())
+}
+
+/// Validates a horizon and an interval level.
+pub(crate) fn check_request(horizon: usize, level: f64) -> Result<()> {
+    check_horizon(horizon)?;
     if !(level > 0.0 && level < 1.0) {
         return Err(Error::InvalidParameter {
             name: "level",

@@ -21,10 +21,10 @@ pub use failure::{
     Direction, FailureForecast, FailureParams, FailurePrediction, Recommendation,
     RecommendationPolicy, failure_probability, predict_failure,
 };
-pub use forecast::{Fitted, Forecast, Forecaster, forecast_batch};
+pub use forecast::{Fitted, Forecast, Forecaster, MAX_HORIZON, forecast_batch};
 pub use model::{Auto, FittedAuto, Model};
 pub use mstl::{Ets, EtsSpec, FittedMstl, Mstl, Seasonality, detect_periods};
-pub use prepare::{RegularSeries, regularize};
+pub use prepare::{MAX_ABS_VALUE, RegularSeries, regularize};
 #[cfg(feature = "prophet")]
 #[cfg_attr(docsrs, doc(cfg(feature = "prophet")))]
 pub use prophet::{FittedProphet, Prophet};

@@ -15,14 +15,27 @@ pub(crate) struct Prepared {
     pub(crate) dropped_leading: usize,
 }
 
+/// Largest magnitude of a value the models accept: their sums of squares
+/// over long histories stay finite far beyond any real metric (1e100).
+pub const MAX_ABS_VALUE: f64 = 1e100;
+
 /// Fills interior NaN by linear interpolation, carries the last observation
-/// over trailing NaN, drops leading NaN; rejects infinities and all-missing input.
+/// over trailing NaN, drops leading NaN; rejects infinities, values beyond
+/// [`MAX_ABS_VALUE`] and all-missing input.
 pub(crate) fn prepare(series: &str, y: &[f64]) -> Result<Prepared> {
-    if let Some((index, &value)) = y.iter().enumerate().find(|(_, v)| v.is_infinite()) {
-        return Err(Error::NonFinite {
-            series: series.to_owned(),
-            index,
-            value,
+    if let Some((index, &value)) = y.iter().enumerate().find(|(_, v)| v.abs() > MAX_ABS_VALUE) {
+        return Err(if value.is_infinite() {
+            Error::NonFinite {
+                series: series.to_owned(),
+                index,
+                value,
+            }
+        } else {
+            Error::ValueTooLarge {
+                series: series.to_owned(),
+                index,
+                value,
+            }
         });
     }
     let Some(first) = y.iter().position(|v| !v.is_nan()) else {
@@ -174,6 +187,25 @@ pub fn regularize(series: &TimeSeries) -> Result<RegularSeries> {
 mod tests {
     use super::*;
     use aiops_core::SeriesKey;
+
+    #[test]
+    fn values_too_large_to_model_are_errors() {
+        let mut y = vec![1.0; 50];
+        y[7] = -1e300;
+        let e = prepare("cpu", &y).unwrap_err();
+        assert!(
+            matches!(e, Error::ValueTooLarge { index: 7, value, .. } if value == -1e300),
+            "{e}"
+        );
+        assert!(e.to_string().contains("index 7 (-1e300)"), "{e}");
+        y[7] = MAX_ABS_VALUE;
+        assert!(prepare("cpu", &y).is_ok());
+        y[7] = f64::NEG_INFINITY;
+        assert!(matches!(
+            prepare("cpu", &y),
+            Err(Error::NonFinite { index: 7, .. })
+        ));
+    }
 
     #[test]
     fn interpolates_and_counts() {

@@ -207,13 +207,16 @@ impl JudgeConfig {
         if !(self.confidence > 0.0 && self.confidence < 1.0) {
             return Err(bad(
                 "confidence",
-                format!("{} is not in (0, 1)", self.confidence),
+                format!("{} is not in (0, 1)", aiops_core::Num(self.confidence)),
             ));
         }
         if !(self.tolerance >= 0.0 && self.tolerance.is_finite()) {
             return Err(bad(
                 "tolerance",
-                format!("{} is not a finite value >= 0", self.tolerance),
+                format!(
+                    "{} is not a finite value >= 0",
+                    aiops_core::Num(self.tolerance)
+                ),
             ));
         }
         let t = self.thresholds;
@@ -222,7 +225,8 @@ impl JudgeConfig {
                 "thresholds",
                 format!(
                     "need 0 <= marginal ({}) <= pass ({}) <= 100",
-                    t.marginal, t.pass
+                    aiops_core::Num(t.marginal),
+                    aiops_core::Num(t.pass)
                 ),
             ));
         }

@@ -74,7 +74,10 @@ impl LoadForecast {
             if !(lower[i] <= mean[i] && mean[i] <= upper[i]) {
                 return Err(bad(format!(
                     "index {i} ({}): expected lower <= mean <= upper, got {} / {} / {}",
-                    timestamps[i], lower[i], mean[i], upper[i]
+                    timestamps[i],
+                    aiops_core::Num(lower[i]),
+                    aiops_core::Num(mean[i]),
+                    aiops_core::Num(upper[i])
                 )));
             }
         }
@@ -209,21 +212,30 @@ impl CapacityParams {
             return Err(Error::field(
                 ctx,
                 "per_node_capacity",
-                format!("must be finite and > 0, got {}", self.per_node_capacity),
+                format!(
+                    "must be finite and > 0, got {}",
+                    aiops_core::Num(self.per_node_capacity)
+                ),
             ));
         }
         if !(self.target_utilisation > 0.0 && self.target_utilisation <= 1.0) {
             return Err(Error::field(
                 ctx,
                 "target_utilisation",
-                format!("must be in (0, 1], got {}", self.target_utilisation),
+                format!(
+                    "must be in (0, 1], got {}",
+                    aiops_core::Num(self.target_utilisation)
+                ),
             ));
         }
         if !(self.scale_in_margin >= 0.0 && self.scale_in_margin < 1.0) {
             return Err(Error::field(
                 ctx,
                 "scale_in_margin",
-                format!("must be in [0, 1), got {}", self.scale_in_margin),
+                format!(
+                    "must be in [0, 1), got {}",
+                    aiops_core::Num(self.scale_in_margin)
+                ),
             ));
         }
         if let Some(cap) = self.max_nodes_cap
@@ -491,7 +503,11 @@ pub fn size(forecast: &LoadForecast, params: &CapacityParams) -> Result<Sizing> 
 }
 
 fn fmt_num(x: f64) -> String {
-    if (x - x.round()).abs() < 1e-9 {
+    let a = x.abs();
+    if a != 0.0 && !(1e-2..1e15).contains(&a) {
+        // Too large or too small for fixed places: short exponent form.
+        format!("{x:.3e}")
+    } else if (x - x.round()).abs() < 1e-9 {
         format!("{x:.0}")
     } else {
         format!("{x:.2}")

@@ -299,10 +299,45 @@ pub(crate) fn parse_yaml_chunk(source_name: &str, chunk: &Chunk<'_>) -> Result<O
                 source_name: source_name.to_owned(),
                 line,
                 column,
-                message: e.to_string(),
+                message: yaml_message(&e.to_string(), chunk.line, line, column),
             })
         }
     }
+}
+
+/// The YAML parser's message with the error's own position (already in the
+/// error's `line` and `column`) left out and the other positions it names
+/// ("while parsing a block mapping at line 7 column 3") made file lines:
+/// the parser counts from the start of the chunk, which starts at
+/// `chunk_line`.
+fn yaml_message(message: &str, chunk_line: usize, line: usize, column: usize) -> String {
+    const AT: &str = " at line ";
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find(AT) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + AT.len()..];
+        let digits = |t: &str| t.bytes().take_while(u8::is_ascii_digit).count();
+        let n = digits(after);
+        let col_part = after[n..].strip_prefix(" column ");
+        match (after[..n].parse::<usize>(), col_part) {
+            (Ok(l), Some(c)) if digits(c) > 0 => {
+                let m = digits(c);
+                let file_line = l + chunk_line - 1;
+                let col: usize = c[..m].parse().unwrap_or(0);
+                if !(file_line == line && col == column) {
+                    out.push_str(&format!("{AT}{file_line} column {col}"));
+                }
+                rest = &c[m..];
+            }
+            _ => {
+                out.push_str(AT);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn looks_like_json(text: &str) -> bool {
@@ -502,6 +537,21 @@ pub fn load_paths<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Document>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_messages_name_each_position_once_in_file_lines() {
+        let m = "did not find expected key at line 3 column 1, while parsing a block mapping at line 2 column 3";
+        // A chunk starting at file line 7: the error is at 9:1, the mapping at 8:3.
+        assert_eq!(
+            yaml_message(m, 7, 9, 1),
+            "did not find expected key, while parsing a block mapping at line 8 column 3"
+        );
+        assert_eq!(
+            yaml_message("no position here", 1, 1, 1),
+            "no position here"
+        );
+        assert_eq!(yaml_message("odd at line x", 1, 1, 1), "odd at line x");
+    }
 
     #[test]
     fn splits_multi_document_yaml_with_lines() {

@@ -3,6 +3,7 @@
 //! [`balance_jobs`], which solves one balancing problem with QAOA and a
 //! classical solver side by side.
 
+use aiops_core::Num;
 use std::time::Instant;
 
 use crate::classical::{AnnealOptions, simulated_annealing};
@@ -32,7 +33,7 @@ fn check_loads(loads: &[f64]) -> Result<f64> {
         if !l.is_finite() || l < 0.0 {
             return Err(Error::invalid(
                 "loads",
-                format!("job {i} has load {l}; loads must be finite and >= 0"),
+                format!("job {i} has load {}; loads must be finite and >= 0", Num(l)),
             ));
         }
         total += l;
@@ -40,8 +41,11 @@ fn check_loads(loads: &[f64]) -> Result<f64> {
             return Err(Error::invalid(
                 "loads",
                 format!(
-                    "job {i} has load {l:e}: the total load would reach {total:e}, above {MAX_TOTAL_LOAD:e} \
-                     (the QUBO squares the loads and their total); scale the loads down"
+                    "job {i} has load {}: the total load would reach {}, above {} \
+                     (the QUBO squares the loads and their total); scale the loads down",
+                    Num(l),
+                    Num(total),
+                    Num(MAX_TOTAL_LOAD)
                 ),
             ));
         }

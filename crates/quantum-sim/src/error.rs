@@ -74,8 +74,12 @@ pub enum Error {
     /// mixer angle with `|beta|` above it (an angle of `1e308` gives an
     /// infinite phase and a NaN state).
     #[error(
-        "{angle} = {value:e}: its phase |{angle}| x {scale} = {phase:e} rad is above {max:e} rad, \
-         beyond which f64 phases lose accuracy; QAOA angles are periodic, reduce it"
+        "{angle} = {}: its phase |{angle}| x {} = {} rad is above {} rad, \
+         beyond which f64 phases lose accuracy; QAOA angles are periodic, reduce it",
+        aiops_core::Num(*.value),
+        aiops_core::Num(*.scale),
+        aiops_core::Num(*.phase),
+        aiops_core::Num(*.max)
     )]
     AngleTooLarge {
         /// Which angle, e.g. `gamma[0]` (cost) or `beta[1]` (mixer).

@@ -1,5 +1,6 @@
 //! Weighted undirected graphs for MaxCut.
 
+use aiops_core::Num;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -59,7 +60,7 @@ impl Graph {
             if !w.is_finite() {
                 return Err(Error::invalid(
                     "edge",
-                    format!("weight {w} of ({u}, {v}) in `{name}`"),
+                    format!("weight {} of ({u}, {v}) in `{name}`", Num(w)),
                 ));
             }
             total += w.abs();
@@ -67,8 +68,11 @@ impl Graph {
                 return Err(Error::invalid(
                     "edge",
                     format!(
-                        "weight {w} of ({u}, {v}) in `{name}` brings the total absolute weight \
-                         to {total:e}, above {MAX_TOTAL_WEIGHT:e}"
+                        "weight {} of ({u}, {v}) in `{name}` brings the total absolute weight \
+                         to {}, above {}",
+                        Num(w),
+                        Num(total),
+                        Num(MAX_TOTAL_WEIGHT)
                     ),
                 ));
             }
@@ -172,8 +176,11 @@ impl Graph {
             total += w.abs();
             if total > MAX_TOTAL_WEIGHT {
                 return Err(perr(format!(
-                    "weight {w} brings the total absolute edge weight to {total:e}, above \
-                     {MAX_TOTAL_WEIGHT:e} (cut values would overflow); scale the weights down"
+                    "weight {} brings the total absolute edge weight to {}, above {} \
+                     (cut values would overflow); scale the weights down",
+                    Num(w),
+                    Num(total),
+                    Num(MAX_TOTAL_WEIGHT)
                 )));
             }
             raw.push((u, v, w));

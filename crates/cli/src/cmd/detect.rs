@@ -142,7 +142,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .collect();
             if complete.is_empty() {
                 bail!(
-                    "{name}: every row has a missing value in the selected columns;                      the isolation forest needs complete rows"
+                    "{name}: every row has a missing value in the selected columns; \
+                     the isolation forest needs complete rows"
                 );
             }
             let x = table.matrix_rows(&cols, &complete);

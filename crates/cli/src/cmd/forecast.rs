@@ -48,7 +48,7 @@ pub(crate) struct Args {
     #[arg(long)]
     output: Option<PathBuf>,
     /// Failure threshold: print the probability of crossing it within the horizon instead.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     threshold: Option<f64>,
     /// Which side of the threshold is a failure.
     #[arg(long, value_enum, default_value = "above")]
@@ -68,8 +68,12 @@ fn load(args: &Args) -> anyhow::Result<TimeSeries> {
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
-    if args.horizon == 0 {
-        bail!("--horizon must be at least 1");
+    if args.horizon == 0 || args.horizon > aiops::forecast::MAX_HORIZON {
+        bail!(
+            "--horizon {} must be between 1 and {} steps",
+            args.horizon,
+            aiops::forecast::MAX_HORIZON
+        );
     }
     let series = load(&args)?;
     if let Some(threshold) = args.threshold {
@@ -102,8 +106,9 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             outln!("{v}");
         } else {
             outln!(
-                "series {}: P(crossing {direction} {threshold} within {} steps of {} s) = {:.3}",
+                "series {}: P(crossing {direction} {} within {} steps of {} s) = {:.3}",
                 series.key(),
+                input::num(threshold),
                 args.horizon,
                 f.step_millis as f64 / 1000.0,
                 p.probability
@@ -128,7 +133,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 
     let reg = regularize(&series)?;
-    let periods = detect_periods(&reg.values, 2)?;
+    let periods =
+        detect_periods(&reg.values, 2).map_err(|e| e.with_series(&series.key().to_string()))?;
     let model = Model::from_name(&args.model, &periods)?;
     let f = forecast_series(&model, &series, args.horizon, args.level, None)
         .with_context(|| format!("forecasting {}", series.key()))?;

@@ -31,10 +31,20 @@ enum QuantumCommand {
         #[arg(long, default_value_t = 1)]
         p: usize,
         /// Cost angles, comma-separated, one per layer (with --beta: evaluate instead of optimise).
-        #[arg(long, value_delimiter = ',', requires = "beta")]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            requires = "beta",
+            allow_negative_numbers = true
+        )]
         gamma: Option<Vec<f64>>,
         /// Mixer angles, comma-separated, one per layer.
-        #[arg(long, value_delimiter = ',', requires = "gamma")]
+        #[arg(
+            long,
+            value_delimiter = ',',
+            requires = "gamma",
+            allow_negative_numbers = true
+        )]
         beta: Option<Vec<f64>>,
         /// Seed of the optimiser restarts and the sampling.
         #[arg(long, default_value_t = 0)]
@@ -179,8 +189,12 @@ fn maxcut(
             g.num_nodes(),
             g.edges().len()
         );
-        outln!("expected cut  {:.6}", r.expected);
-        outln!("best cut      {}  (maximum cut {optimum})", r.best_value);
+        outln!("expected cut  {}", input::num(r.expected));
+        outln!(
+            "best cut      {}  (maximum cut {})",
+            input::num(r.best_value),
+            input::num(optimum)
+        );
         outln!("one side      {{{}}}", side.join(", "));
         outln!("gamma         {:?}", r.gamma);
         outln!("beta          {:?}", r.beta);
@@ -298,6 +312,10 @@ fn readiness(
         ..ReadinessConfig::default()
     };
     let report = scan(path, &cfg)?;
+    if report.files_scanned == 0 && report.issues.is_empty() {
+        // An empty directory (or a mount that is not there) is not "no risk".
+        bail!("nothing to scan in {}: no files", path.display());
+    }
     if report.nothing_readable() {
         bail!(
             "nothing readable in {}: {} problem(s), first {}",

@@ -40,9 +40,19 @@ pub(crate) struct Args {
 
 fn hours_to_ms(name: &str, h: f64) -> anyhow::Result<i64> {
     if !(h.is_finite() && h > 0.0 && h < 1e6) {
-        anyhow::bail!("--{name} must be a positive number of hours below 1e6, got {h}");
+        anyhow::bail!(
+            "--{name} must be a positive number of hours below 1e6, got {}",
+            input::num(h)
+        );
     }
-    Ok((h * 3.6e6).round() as i64)
+    let ms = (h * 3.6e6).round();
+    if ms < 1.0 {
+        anyhow::bail!(
+            "--{name} {} is under a millisecond; give at least 0.0000003 hours",
+            input::num(h)
+        );
+    }
+    Ok(ms as i64)
 }
 
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {

@@ -14,12 +14,10 @@ pub(crate) fn aiops(args: &[&str], stdin: Option<&str>) -> Output {
         .spawn()
         .unwrap();
     if let Some(text) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
+        // A command that fails before reading its input closes the pipe.
+        if let Err(e) = child.stdin.take().unwrap().write_all(text.as_bytes()) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
     } else {
         drop(child.stdin.take());
     }
