@@ -678,6 +678,27 @@ fn detect_leaves_unsorted_rows_out_with_empty_scores_when_asked() {
         &scores[..6]
     );
     assert!(stderr.contains("1 row(s) out of time order"), "{stderr}");
+    // The maximum (the spike on data row 200) is reported at its output row,
+    // which counts the row left out before it.
+    let dir = tempfile::tempdir().unwrap();
+    let scores_csv = dir.path().join("scores.csv");
+    let out = aiops(
+        &[
+            "detect",
+            "--method",
+            "robust",
+            "--skip-unsorted",
+            "--json",
+            "--output",
+            scores_csv.to_str().unwrap(),
+            "-",
+        ],
+        Some(&text),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["max_row"], 200, "{v}");
+    assert_eq!(v["max_line"], 202, "{v}");
 }
 
 #[test]

@@ -218,6 +218,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         (0, f64::NEG_INFINITY),
         |a, (i, s)| if *s > a.1 { (i, *s) } else { a },
     );
+    // The output row of the maximum: rows left out before it count too.
+    let max_line = table.lines.get(argmax).copied();
+    let max_row = argmax
+        + max_line.map_or(0, |l| skipped.iter().filter(|r| r.line < l).count());
     // The recommended alerting threshold belongs to the ensemble.
     let threshold = (args.method == "ensemble").then_some(Ensemble::RECOMMENDED_THRESHOLD);
     let above = threshold.map(|th| present.iter().filter(|s| **s >= th).count());
@@ -232,8 +236,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 "columns": cols.iter().map(|&c| table.names[c].clone()).collect::<Vec<_>>(),
                 "missing": missing,
                 "max_score": if present.is_empty() { None } else { Some(max) },
-                "max_row": if present.is_empty() { None } else { Some(argmax) },
-                "max_line": if present.is_empty() { None } else { table.lines.get(argmax).copied() },
+                "max_row": if present.is_empty() { None } else { Some(max_row) },
+                "max_line": if present.is_empty() { None } else { max_line },
                 "rows_at_or_above_recommended_threshold": above,
                 "recommended_threshold": threshold,
                 "output": args.output.display().to_string(),
@@ -245,7 +249,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
             _ => String::new(),
         };
         let line = format!(
-            "{name}: {n} rows scored with {} ({missing} missing{}); max score {max:.4} at row {argmax}{alerts}; wrote {out_name}",
+            "{name}: {n} rows scored with {} ({missing} missing{}); max score {max:.4} at row {max_row}{alerts}; wrote {out_name}",
             args.method,
             if skipped.is_empty() {
                 String::new()
