@@ -196,9 +196,13 @@ impl EnsembleParams {
 /// spatial-anomaly rule Numenta added to its NAB detector). Deviation scores
 /// adapt to a new level within a few points; a value the series has never
 /// reached is evidence that does not. The range is of all values since the
-/// start (two numbers of state), so it only widens; a metric that keeps
-/// growing alerts each time it passes its record by the tolerance (set
-/// `spatial_tolerance` to 0 for such metrics).
+/// start (two numbers of state), so it only widens, but by at most its own
+/// width per point: one glitch (a 1e300, a counter reset read as 1.8e19)
+/// widens it once instead of hiding every later spike, while a lasting move
+/// still widens it geometrically. A metric that keeps growing alerts each
+/// time it passes its record by the tolerance (set `spatial_tolerance` to 0
+/// for such metrics). A glitch among the very first values, before the range
+/// has a width, still widens it to the glitch.
 ///
 /// Warm-up: the first `warmup` points (150 by default) score 0 (a score per
 /// point is still returned, as NAB needs; they are not missing). The
@@ -316,6 +320,13 @@ impl Ensemble {
         };
         if self.n == 0 {
             (self.min, self.max) = (x, x);
+        } else if self.max > self.min {
+            // One point widens the range by at most its width, so a single
+            // glitch (a counter reset read as 1.8e19, a 1e300) cannot hide
+            // every later spike; a lasting move still widens it geometrically.
+            let w = self.max - self.min;
+            self.min = self.min.min(x.max(self.min - w));
+            self.max = self.max.max(x.min(self.max + w));
         } else {
             self.min = self.min.min(x);
             self.max = self.max.max(x);
@@ -487,6 +498,31 @@ mod tests {
         );
         let s = e.update(ts(2003), 9.0).map(AnomalyScore::get);
         assert_eq!(s, Some(1.0));
+    }
+
+    #[test]
+    fn one_glitch_does_not_hide_a_later_spike() {
+        // A daily sinusoid of 5-minute points around 100 (+-20), one glitch,
+        // and a spike to 200 at point 1800: the spike is still beyond the
+        // range, which the glitch widened by one width only.
+        for (at, glitch) in [(700, 1e300), (700, -1e308), (700, f64::MAX), (5, 1e19)] {
+            let mut e = Ensemble::default();
+            let mut last = None;
+            for i in 0..1801 {
+                let x = match i {
+                    _ if i == at => glitch,
+                    1800 => 200.0,
+                    _ => 100.0 + 20.0 * (std::f64::consts::TAU * i as f64 / 288.0).sin(),
+                };
+                let s = e.update(ts(i), x).map(AnomalyScore::get);
+                assert!(
+                    s.is_some_and(|s| (0.0..=1.0).contains(&s)),
+                    "{glitch} at {i}: {s:?}"
+                );
+                last = s;
+            }
+            assert_eq!(last, Some(1.0), "glitch {glitch} at {at}");
+        }
     }
 
     #[test]

@@ -695,7 +695,11 @@ fn detect_leaves_unsorted_rows_out_with_empty_scores_when_asked() {
         ],
         Some(&text),
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["max_row"], 200, "{v}");
     assert_eq!(v["max_line"], 202, "{v}");

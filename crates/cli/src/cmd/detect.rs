@@ -220,8 +220,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     );
     // The output row of the maximum: rows left out before it count too.
     let max_line = table.lines.get(argmax).copied();
-    let max_row = argmax
-        + max_line.map_or(0, |l| skipped.iter().filter(|r| r.line < l).count());
+    let max_row = argmax + max_line.map_or(0, |l| skipped.iter().filter(|r| r.line < l).count());
     // The recommended alerting threshold belongs to the ensemble.
     let threshold = (args.method == "ensemble").then_some(Ensemble::RECOMMENDED_THRESHOLD);
     let above = threshold.map(|th| present.iter().filter(|s| **s >= th).count());
