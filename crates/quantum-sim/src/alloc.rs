@@ -19,6 +19,11 @@ use crate::{Error, Result};
 /// assignment does not change).
 pub const MAX_TOTAL_LOAD: f64 = 1e150;
 
+/// Smallest positive load a balancing problem accepts: the QUBO and the
+/// balance measure square loads, and squares of loads below about 1e-154
+/// underflow to 0, so every assignment would look equally balanced.
+pub const MIN_POSITIVE_LOAD: f64 = 1e-100;
+
 /// Most QUBO variables a balancing problem may have: `jobs` for two servers,
 /// `jobs * servers` otherwise. The QUBO is stored densely (`8 n^2` bytes, 32 MiB
 /// at the bound), so this is checked before anything is allocated.
@@ -34,6 +39,17 @@ fn check_loads(loads: &[f64]) -> Result<f64> {
             return Err(Error::invalid(
                 "loads",
                 format!("job {i} has load {}; loads must be finite and >= 0", Num(l)),
+            ));
+        }
+        if l > 0.0 && l < MIN_POSITIVE_LOAD {
+            return Err(Error::invalid(
+                "loads",
+                format!(
+                    "job {i} has load {}, below {} (the QUBO squares loads, and such \
+                     squares underflow); scale the loads up",
+                    Num(l),
+                    Num(MIN_POSITIVE_LOAD)
+                ),
             ));
         }
         total += l;
@@ -90,7 +106,7 @@ fn check_servers(jobs: usize, servers: usize, one_hot: bool) -> Result<()> {
 ///
 /// # Errors
 /// [`Error::Invalid`] for no jobs, a negative / non-finite load, loads
-/// totalling more than [`MAX_TOTAL_LOAD`] or more than [`MAX_BALANCE_VARS`] jobs.
+/// totalling more than [`MAX_TOTAL_LOAD`], positive loads below [`MIN_POSITIVE_LOAD`] or more than [`MAX_BALANCE_VARS`] jobs.
 pub fn two_server_qubo(loads: &[f64]) -> Result<Qubo> {
     let total = check_loads(loads)?;
     check_servers(loads.len(), 2, false)?;
@@ -791,6 +807,19 @@ mod tests {
         assert_eq!(r.classical.assignment.makespan, 25.0);
         assert!(two_server_qubo(&vec![1.0; MAX_BALANCE_VARS + 1]).is_err());
         assert!(two_server_qubo(&vec![1.0; MAX_BALANCE_VARS]).is_ok());
+    }
+
+    #[test]
+    fn loads_whose_squares_underflow_name_the_job() {
+        // 1e-300: every squared deviation was 0, so `exact` kept the first
+        // assignment (all jobs on one server) as "optimal".
+        let loads = [3.0, 1e-300, 2.0];
+        let e = balance_jobs(&loads, 2, &BalanceOptions::default()).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("job 1 has load 1e-300"), "{msg}");
+        assert!(msg.contains("scale the loads up"), "{msg}");
+        // Zero loads are fine.
+        assert!(balance_jobs(&[3.0, 0.0, 2.0], 2, &BalanceOptions::default()).is_ok());
     }
 
     #[test]

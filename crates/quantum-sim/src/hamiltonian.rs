@@ -178,10 +178,16 @@ impl Diagonal {
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
                 (a.min(v), b.max(v))
             });
+        // Integer levels above the minimum, up to rounding; a value that
+        // rounds to the minimum must equal it up to rounding of the values'
+        // magnitude (else tiny objectives, all within 1e-9 of their minimum,
+        // collapsed into one level).
+        let noise = 1e-12 * (1.0 + min.abs().max(max.abs()));
         let integral = max - min <= 65_535.0
             && d.iter().all(|&v| {
                 let r = v - min;
-                (r - r.round()).abs() <= 1e-9 * (1.0 + r.abs())
+                let k = r.round();
+                (r - k).abs() <= 1e-9 * (1.0 + r.abs()) && (k != 0.0 || r.abs() <= noise)
             });
         let max_abs = if d.iter().any(|v| v.is_nan()) {
             f64::NAN

@@ -17,8 +17,8 @@ mod state;
 
 pub use alloc::{
     Assignment, BalanceOptions, BalanceOutcome, BalanceQubo, BalanceReport, Decoded, KnapsackQubo,
-    MAX_BALANCE_VARS, MAX_TOTAL_LOAD, Penalty, Placement, balance_jobs, lpt_assignment,
-    two_server_qubo,
+    MAX_BALANCE_VARS, MAX_TOTAL_LOAD, MIN_POSITIVE_LOAD, Penalty, Placement, balance_jobs,
+    lpt_assignment, two_server_qubo,
 };
 pub use circuit::{Circuit, FusedOp, Gate};
 pub use classical::{

@@ -215,15 +215,23 @@ impl Qaoa {
         &self.diagonal
     }
 
-    /// The largest coefficient of a non-constant term, at least 1: the unit
-    /// in which [`Qaoa::optimize`] searches cost angles.
+    /// Twice the largest coefficient of a non-constant term (the largest
+    /// edge weight of a MaxCut objective, whose terms are `w/2`): the unit in
+    /// which [`Qaoa::optimize`] searches cost angles; 1 for an objective
+    /// without such terms.
     fn gamma_unit(&self) -> f64 {
-        self.objective
+        let c = self
+            .objective
             .terms()
             .iter()
             .filter(|t| t.mask != 0)
             .map(|t| t.coeff.abs())
-            .fold(1.0, f64::max)
+            .fold(0.0, f64::max);
+        if c > 0.0 && (2.0 * c).is_finite() {
+            2.0 * c
+        } else {
+            1.0
+        }
     }
 
     fn check_angles(&self, gamma: &[f64], beta: &[f64]) -> Result<()> {
@@ -340,10 +348,10 @@ impl Qaoa {
     /// Optimise `p` layers of angles with seeded Nelder-Mead restarts, then
     /// sample the best state.
     ///
-    /// Cost angles are searched in units of the objective's largest
-    /// coefficient when that exceeds 1 (so an objective scaled by 1e10 is
-    /// searched like the unscaled one); the returned `gamma` are the angles
-    /// applied. Points of the search whose phase exceeds [`MAX_PHASE`] are
+    /// Cost angles are searched in units of twice the objective's largest
+    /// coefficient (for MaxCut: of the largest edge weight), so an objective
+    /// scaled by 1e10 or 1e-10 is searched like the unscaled one; the
+    /// returned `gamma` are the angles applied. Points of the search whose phase exceeds [`MAX_PHASE`] are
     /// rejected as infeasible rather than ending it.
     ///
     /// # Errors
@@ -355,11 +363,12 @@ impl Qaoa {
         }
         check_layers(p)?;
         let mut state = StateVector::plus(self.num_qubits(), &self.config)?;
-        // The search runs in units of the largest coefficient when it exceeds
-        // 1 (cost angle = searched angle / unit), so the starting points and
-        // step sizes, made for unit weights, suit an objective of any scale
-        // (a load-balancing QUBO has coefficients around 1e10, where the
-        // ramp's first angle 0.3 is a phase of billions of radians).
+        // The search runs in units of the largest coefficient (cost angle =
+        // searched angle / unit), so the starting points and step sizes, made
+        // for unit edge weights, suit an objective of any scale (a
+        // load-balancing QUBO has coefficients around 1e10, where the ramp's
+        // first angle 0.3 is a phase of billions of radians; weights of 1e-5
+        // need angles near 1e5).
         let unit = self.gamma_unit();
         let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
         let mut best: Option<(Vec<f64>, f64)> = None;
@@ -544,16 +553,39 @@ mod tests {
         };
         let opts = QaoaOptions::default();
         let one = ring(1.0).optimize(2, &opts).unwrap();
-        let big = ring(1e10).optimize(2, &opts).unwrap();
-        for (g1, gb) in one.gamma.iter().zip(&big.gamma) {
-            assert!(
-                (g1 - gb * 1e10).abs() < 1e-6 * (1.0 + g1.abs()),
-                "{g1} {gb}"
-            );
-        }
-        assert!((one.expected - big.expected / 1e10).abs() < 1e-6);
-        assert_eq!(one.best_bitstring, big.best_bitstring);
         assert!(one.expected > 0.0);
+        // 1e-5: tiny weights, which an unscaled search left near random.
+        for scale in [1e10, 1e-5] {
+            let other = ring(scale).optimize(2, &opts).unwrap();
+            // The same search up to rounding (the simplex may part by a
+            // hair: scaled values are not exact integer levels).
+            for (g1, g) in one.gamma.iter().zip(&other.gamma) {
+                assert!(
+                    (g1 - g * scale).abs() < 1e-2 * (1.0 + g1.abs()),
+                    "{scale}: {g1} {g}"
+                );
+            }
+            assert!(
+                (one.expected - other.expected / scale).abs() < 1e-4,
+                "{scale}: {} {}",
+                one.expected,
+                other.expected
+            );
+            assert_eq!(one.best_bitstring, other.best_bitstring, "{scale}");
+        }
+    }
+
+    #[test]
+    fn tiny_weights_keep_their_cut_values() {
+        // Weights 1e-10 and 2e-10: cut values 0, 1e-10, 2e-10, 3e-10 are not
+        // integer levels (they were taken as one level, the maximum cut
+        // reported as about -1e-26).
+        let g = Graph::new("tiny", 3, vec![(0, 1, 1e-10), (1, 2, 2e-10)]).unwrap();
+        let q = Qaoa::maxcut(&g, &SimConfig::default()).unwrap();
+        let (_, best) = q.diagonal().max();
+        assert!((best - 3e-10).abs() < 1e-22, "{best}");
+        let r = q.optimize(1, &QaoaOptions::default()).unwrap();
+        assert!((r.best_value - 3e-10).abs() < 1e-22, "{}", r.best_value);
     }
 
     #[test]
