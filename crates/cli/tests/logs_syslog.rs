@@ -76,3 +76,53 @@ fn logs_threats_syslog_rfc3164_and_rfc5424_ban_a_small_brute_force() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["bans"].as_array().unwrap(), &got);
 }
+
+/// The `--json` report of `logs threats` with `extra` arguments, and its stderr.
+fn threats_json(extra: &[&str], stdin: Option<&str>) -> (serde_json::Value, String) {
+    let mut args = vec!["logs", "threats", "--json"];
+    args.extend_from_slice(extra);
+    let out = aiops(&args, stdin);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
+}
+
+/// `Dec 10 06:55:46 LabSZ sshd[24200]: msg` as RFC 5424 in 2024, with a BOM
+/// before the message when `bom`.
+fn to_rfc5424(text: &str, bom: bool) -> String {
+    let bom = if bom { "\u{feff}" } else { "" };
+    text.lines()
+        .map(|l| {
+            // The sample is all `Dec 10 hh:mm:ss`.
+            let (ts, rest) = l.split_at(15);
+            let time = ts.strip_prefix("Dec 10 ").unwrap();
+            let rest = rest.trim_start();
+            let (host, rest) = rest.split_once(' ').unwrap();
+            let (tag, msg) = rest.split_once(": ").unwrap();
+            let (app, pid) = tag.trim_end_matches(']').split_once('[').unwrap();
+            format!("<38>1 2024-12-10T{time}Z {host} {app} {pid} - - {bom}{msg}\n")
+        })
+        .collect()
+}
+
+#[test]
+fn logs_threats_syslog_rfc5424_with_bom_bans_like_openssh() {
+    let (want, _) = threats_json(&["--format", "OpenSSH", "--year", "2024", OPENSSH_2K], None);
+    let want = want["bans"].as_array().unwrap().clone();
+    assert_eq!(want.len(), 13);
+    let text = std::fs::read_to_string(OPENSSH_2K).unwrap();
+    for bom in [false, true] {
+        let input = to_rfc5424(&text, bom);
+        assert_eq!(input.contains('\u{feff}'), bom);
+        let (got, _) = threats_json(&["--format", "syslog", "-"], Some(&input));
+        assert_eq!(got["unmatched"], 0, "bom {bom}");
+        assert_eq!(got["bans"].as_array().unwrap(), &want, "bom {bom}");
+    }
+    // `logs parse` keeps the BOM neither in Content nor in the templates.
+    let input = to_rfc5424(&text, true);
+    let out = aiops(&["logs", "parse", "--format", "syslog", "-"], Some(&input));
+    assert!(out.status.success());
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(csv.lines().count(), 2001);
+    assert!(!csv.contains('\u{feff}'));
+}

@@ -311,6 +311,9 @@ const GENERIC_MASKS: &[&str] = &[
     r"\b\d+\b",
 ];
 
+/// The byte-order mark RFC 5424 (§6.4) allows at the start of a UTF-8 MSG.
+const UTF8_BOM: char = '\u{feff}';
+
 const SYSLOG_FIELDS: &[&str] = &["Pri", "Timestamp", "Host", "App", "ProcId", "MsgId"];
 const JSONL_FIELDS: &[&str] = &["Timestamp", "Level", "Host"];
 const JSON_MESSAGE_KEYS: &[&str] = &["message", "msg", "log", "MESSAGE"];
@@ -438,6 +441,8 @@ impl LogFormat {
 
     /// Syslog: RFC 5424 (`<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`) or
     /// RFC 3164 (`[<PRI>]Mmm dd hh:mm:ss HOST TAG[PID]: MSG`), detected per line.
+    /// The UTF-8 byte-order mark an RFC 5424 MSG may start with is not part of
+    /// the content (the raw line keeps it).
     /// Timestamps are read as [`TimestampSpec::Syslog`]: RFC 3164 ones get the
     /// assumed year ([`DEFAULT_ASSUMED_YEAR`] unless set with [`Self::with_assumed_year`]);
     /// a nil (`-`) RFC 5424 timestamp gives a record without a time.
@@ -604,7 +609,10 @@ impl LogFormat {
                 Some((fields, content))
             }
             Kind::Syslog { rfc5424, rfc3164 } => {
-                let caps = rfc5424.captures(body).or_else(|| rfc3164.captures(body))?;
+                let (caps, is_5424) = match rfc5424.captures(body) {
+                    Some(c) => (c, true),
+                    None => (rfc3164.captures(body)?, false),
+                };
                 let fields = self
                     .fields
                     .iter()
@@ -613,10 +621,15 @@ impl LogFormat {
                         Some(v) => v.to_owned(),
                     })
                     .collect();
-                Some((
-                    fields,
-                    caps.name("Content").map_or("", |m| m.as_str()).to_owned(),
-                ))
+                let content = caps.name("Content").map_or("", |m| m.as_str());
+                // RFC 5424 §6.4: MSG may open with a UTF-8 byte-order mark,
+                // which is encoding metadata, not message text.
+                let content = if is_5424 {
+                    content.strip_prefix(UTF8_BOM).unwrap_or(content)
+                } else {
+                    content
+                };
+                Some((fields, content.to_owned()))
             }
             Kind::JsonLines => {
                 let v: serde_json::Value = serde_json::from_str(body).ok()?;
@@ -859,5 +872,29 @@ mod tests {
         assert_eq!(at(b"Feb 30 07:01:00 host app: msg"), None);
         let log = f.parse_bytes(b"<165>1 - host app - - - msg\nDec 10 07:01:00 host sshd[1]: x\n");
         assert_eq!(log.stats.bad_timestamps, 1);
+    }
+
+    #[test]
+    fn syslog_rfc5424_message_drops_a_leading_bom() {
+        let f = LogFormat::syslog().unwrap();
+        let line = "<38>1 2024-12-10T07:01:00Z host sshd 1 - - \u{feff}Failed password for root from 10.0.0.9 port 22 ssh2";
+        let r = f.parse_line(1, line.as_bytes());
+        assert!(!r.flags.unmatched);
+        assert_eq!(
+            r.content,
+            "Failed password for root from 10.0.0.9 port 22 ssh2"
+        );
+        assert_eq!(r.raw, line);
+        // After structured data too; only one BOM, only at the start.
+        let r = f.parse_line(
+            1,
+            "<165>1 2003-10-11T22:14:15Z h app - ID47 [x@1 a=\"1\"] \u{feff}\u{feff}ev\u{feff}"
+                .as_bytes(),
+        );
+        assert_eq!(r.content, "\u{feff}ev\u{feff}");
+        // RFC 3164 has no such rule: its content is kept as written.
+        let r = f.parse_line(1, "Dec 10 07:01:00 host sshd[1]: \u{feff}x".as_bytes());
+        assert!(!r.flags.unmatched);
+        assert_eq!(r.content, "\u{feff}x");
     }
 }
