@@ -126,3 +126,44 @@ fn logs_threats_syslog_rfc5424_with_bom_bans_like_openssh() {
     assert_eq!(csv.lines().count(), 2001);
     assert!(!csv.contains('\u{feff}'));
 }
+
+#[test]
+fn logs_threats_reports_lines_without_a_readable_timestamp() {
+    let failed = "Failed password for root from 10.0.0.9 port 22001 ssh2";
+    let feb29: String = (1..=6)
+        .map(|i| format!("Feb 29 07:0{i}:00 host sshd[100{i}]: {failed}\n"))
+        .collect();
+    // 2026 has no Feb 29: no line has a time, the jail bans nobody, and says why.
+    let (v, stderr) = threats_json(&["--format", "syslog", "--year", "2026", "-"], Some(&feb29));
+    assert_eq!(v["bans"].as_array().unwrap().len(), 0);
+    assert_eq!(v["untimed_lines"], 6);
+    assert_eq!(v["first_untimed_line"], 1);
+    assert_eq!(
+        stderr.lines().filter(|l| l.contains("warning")).count(),
+        1,
+        "{stderr}"
+    );
+    // In 2024 it has: times, a ban, no warning.
+    let (v, stderr) = threats_json(&["--format", "syslog", "--year", "2024", "-"], Some(&feb29));
+    assert_eq!(v["bans"].as_array().unwrap().len(), 1);
+    assert_eq!(v["untimed_lines"], 0);
+    assert_eq!(v["first_untimed_line"], serde_json::Value::Null);
+    assert!(!stderr.contains("warning"), "{stderr}");
+    // RFC 5424 nil timestamps, in the text report: one warning line, exit 0.
+    let nil = format!("<38>1 2024-12-10T07:00:00Z host sshd 1 - - {failed}\n")
+        + &format!("<38>1 - host sshd 1 - - {failed}\n").repeat(3);
+    let out = aiops(&["logs", "threats", "--format", "syslog", "-"], Some(&nil));
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{stderr}");
+    assert!(
+        warnings[0].contains("3 line(s) have no readable timestamp (first: line 2)"),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .starts_with("bans (0):")
+    );
+}

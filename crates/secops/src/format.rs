@@ -133,6 +133,21 @@ pub struct ParsedLog {
     pub stats: ParseStats,
 }
 
+impl ParsedLog {
+    /// The line number of the first record counted in
+    /// [`ParseStats::bad_timestamps`] (its header matched, its time did not
+    /// parse), if any.
+    pub fn first_bad_timestamp_line(&self) -> Option<u64> {
+        if self.stats.bad_timestamps == 0 {
+            return None;
+        }
+        self.records
+            .iter()
+            .find(|r| !r.flags.unmatched && r.timestamp.is_none())
+            .map(|r| r.line)
+    }
+}
+
 /// Loghub format strings, masking rules and Drain settings of the 16 systems.
 ///
 /// Format strings and the first masking rules are the logparser benchmark settings
@@ -872,6 +887,19 @@ mod tests {
         assert_eq!(at(b"Feb 30 07:01:00 host app: msg"), None);
         let log = f.parse_bytes(b"<165>1 - host app - - - msg\nDec 10 07:01:00 host sshd[1]: x\n");
         assert_eq!(log.stats.bad_timestamps, 1);
+    }
+
+    #[test]
+    fn first_bad_timestamp_line_skips_unmatched_lines() {
+        let f = LogFormat::syslog().unwrap().with_assumed_year(2026);
+        let log = f.parse_bytes(
+            b"garbage\nDec 10 07:01:00 host sshd[1]: x\nFeb 29 07:01:00 host sshd[1]: x\n<165>1 - host app - - - msg\n",
+        );
+        assert_eq!(log.stats.unmatched, 1);
+        assert_eq!(log.stats.bad_timestamps, 2);
+        assert_eq!(log.first_bad_timestamp_line(), Some(3));
+        let log = f.parse_bytes(b"garbage\nDec 10 07:01:00 host sshd[1]: x\n");
+        assert_eq!(log.first_bad_timestamp_line(), None);
     }
 
     #[test]

@@ -121,6 +121,17 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 None => Vec::new(),
             };
             let report = detect_threats(&mined, &rules, &DetectorConfig::default())?;
+            // Lines without a time are kept for the other detectors, but the
+            // jail windows on time and skips them: say so, as for unmatched lines.
+            let untimed = mined.log.stats.bad_timestamps;
+            let first_untimed = mined.log.first_bad_timestamp_line();
+            if untimed > 0 {
+                let first = first_untimed.map_or(String::new(), |l| format!(" (first: line {l})"));
+                eprintln!(
+                    "aiops: warning: {}: {untimed} line(s) have no readable timestamp{first}; the brute-force jail skips them",
+                    input::display_name(&file)
+                );
+            }
             let pick = |names: &[&str]| -> Vec<&Threat> {
                 report
                     .threats
@@ -148,6 +159,8 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                     "file": input::display_name(&file),
                     "lines": mined.log.stats.lines,
                     "unmatched": mined.log.stats.unmatched,
+                    "untimed_lines": untimed,
+                    "first_untimed_line": first_untimed,
                     "bans": bans,
                     "scans": scans.iter().map(|t| threat_json(t)).collect::<Vec<_>>(),
                     "sigma": sigma.iter().map(|t| threat_json(t)).collect::<Vec<_>>(),
