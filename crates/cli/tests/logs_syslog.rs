@@ -167,3 +167,21 @@ fn logs_threats_reports_lines_without_a_readable_timestamp() {
             .starts_with("bans (0):")
     );
 }
+
+#[test]
+fn logs_year_out_of_range_is_a_usage_error() {
+    let line = "Dec 10 07:01:00 host sshd[1]: Connection closed\n";
+    // Refused before any input is read (so none is given: the pipe would break).
+    for year in ["99999", "2147483647", "1969", "-5", "x"] {
+        let flag = format!("--year={year}");
+        let out = aiops(&["logs", "threats", "--format", "syslog", &flag, "-"], None);
+        assert_eq!(out.status.code(), Some(2), "{year}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("--year"), "{stderr}");
+    }
+    for year in ["1970", "9999"] {
+        let (v, stderr) = threats_json(&["--format", "syslog", "--year", year, "-"], Some(line));
+        assert_eq!(v["untimed_lines"], 0, "{year}: {stderr}");
+    }
+}

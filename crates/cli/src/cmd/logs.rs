@@ -45,11 +45,19 @@ enum LogsCommand {
         /// Print JSON on stdout.
         #[arg(long)]
         json: bool,
-        /// Year for timestamps that carry none (syslog-style `Dec 10 06:55:46`).
-        #[arg(long, default_value_t = aiops::secops::DEFAULT_ASSUMED_YEAR)]
+        /// Year for timestamps that carry none (syslog-style `Dec 10 06:55:46`), 1970 to 9999.
+        #[arg(
+            long,
+            default_value_t = aiops::secops::DEFAULT_ASSUMED_YEAR,
+            value_parser = clap::value_parser!(i32).range(YEARS),
+        )]
         year: i32,
     },
 }
+
+/// Years `--year` accepts: Unix time onwards, four digits (a larger year reads
+/// no timestamp at all, so it is refused rather than silently timeless).
+const YEARS: std::ops::RangeInclusive<i64> = 1970..=9999;
 
 fn read_mined(format: &str, file: &Path, year: i32) -> anyhow::Result<MinedLog> {
     let format = LogFormat::builtin(format)?.with_assumed_year(year);
