@@ -185,3 +185,32 @@ fn logs_year_out_of_range_is_a_usage_error() {
         assert_eq!(v["untimed_lines"], 0, "{year}: {stderr}");
     }
 }
+
+#[test]
+fn logs_parse_refuses_year_it_would_not_use() {
+    let line = "Dec 10 07:01:00 host sshd[1]: Connection closed\n";
+    let out = aiops(
+        &["logs", "parse", "--format", "syslog", "--year", "2026", "-"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("--year") && stderr.contains("logs threats"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    // The help says so.
+    let help = aiops(&["logs", "parse", "--help"], None);
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(help.contains("--year"), "{help}");
+    // Without it, the header fields are written as they appear.
+    let out = aiops(&["logs", "parse", "--format", "syslog", "-"], Some(line));
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("Dec 10 07:01:00")
+    );
+}

@@ -22,15 +22,19 @@ pub(crate) struct Args {
 #[derive(Debug, clap::Subcommand)]
 enum LogsCommand {
     /// Mine templates and write `LineId,<header fields>,Content,EventId,EventTemplate` CSV to stdout.
+    ///
+    /// Header fields are written as they appear in the log (a syslog
+    /// `Dec 10 06:55:46` stays so) and no time column is added, so `--year`
+    /// has nothing to change here and is refused: it is an option of `logs threats`.
     Parse {
         /// Log format: a Loghub system name (OpenSSH, Linux, HDFS, ...), `syslog` or `jsonl`.
         #[arg(long)]
         format: String,
         /// Log file; `-` for stdin.
         file: PathBuf,
-        /// Year for timestamps that carry none (syslog-style `Dec 10 06:55:46`).
-        #[arg(long, default_value_t = aiops::secops::DEFAULT_ASSUMED_YEAR)]
-        year: i32,
+        /// Refused with a message saying why (see above); hidden from the options.
+        #[arg(long, hide = true, value_name = "YEAR")]
+        year: Option<String>,
     },
     /// Print bans (fail2ban sshd jail), scans, Sigma matches and log anomalies.
     Threats {
@@ -109,7 +113,12 @@ fn threat_json(t: &Threat) -> serde_json::Value {
 pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         LogsCommand::Parse { format, file, year } => {
-            let mined = read_mined(&format, &file, year)?;
+            if year.is_some() {
+                anyhow::bail!(
+                    "--year does not apply to `logs parse`: its CSV keeps the header fields as written and has no time column (`logs threats --year` reads times)"
+                );
+            }
+            let mined = read_mined(&format, &file, aiops::secops::DEFAULT_ASSUMED_YEAR)?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             write_structured_csv(&mut out, &mined)?;
