@@ -128,6 +128,25 @@ fn logs_threats_syslog_rfc5424_with_bom_bans_like_openssh() {
 }
 
 #[test]
+fn logs_threats_syslog_reads_rsyslog_file_format() {
+    // rsyslog's RSYSLOG_FileFormat: the RFC 3164 layout with an RFC 3339 time.
+    let (want, _) = threats_json(&["--format", "OpenSSH", "--year", "2024", OPENSSH_2K], None);
+    let text = std::fs::read_to_string(OPENSSH_2K).unwrap();
+    let input: String = text
+        .lines()
+        .map(|l| {
+            let (ts, rest) = l.split_at(15);
+            let time = ts.strip_prefix("Dec 10 ").unwrap();
+            format!("2024-12-10T{time}.000000+00:00{rest}\n")
+        })
+        .collect();
+    let (got, _) = threats_json(&["--format", "syslog", "-"], Some(&input));
+    assert_eq!(got["unmatched"], 0);
+    assert_eq!(got["bans"], want["bans"]);
+    assert_eq!(got["bans"].as_array().unwrap().len(), 13);
+}
+
+#[test]
 fn logs_threats_reports_lines_without_a_readable_timestamp() {
     let failed = "Failed password for root from 10.0.0.9 port 22001 ssh2";
     let feb29: String = (1..=6)

@@ -455,7 +455,11 @@ impl LogFormat {
     }
 
     /// Syslog: RFC 5424 (`<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`) or
-    /// RFC 3164 (`[<PRI>]Mmm dd hh:mm:ss HOST TAG[PID]: MSG`), detected per line.
+    /// RFC 3164 (`[<PRI>]Mmm dd hh:mm:ss HOST TAG[PID]: MSG`), detected per line;
+    /// the RFC 3164 layout is also read with an RFC 3339 timestamp in place of
+    /// `Mmm dd hh:mm:ss` (rsyslog's `RSYSLOG_FileFormat`,
+    /// `2026-12-10T06:55:46.000000+01:00 HOST TAG[PID]: MSG`), whose year and
+    /// offset are kept.
     /// The UTF-8 byte-order mark an RFC 5424 MSG may start with is not part of
     /// the content (the raw line keeps it).
     /// Timestamps are read as [`TimestampSpec::Syslog`]: RFC 3164 ones get the
@@ -472,7 +476,7 @@ impl LogFormat {
             r"^<(?P<Pri>\d{1,3})>\d{1,2} (?P<Timestamp>\S+) (?P<Host>\S+) (?P<App>\S+) (?P<ProcId>\S+) (?P<MsgId>\S+) (?:-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(?P<Content>.*)$",
         )?;
         let rfc3164 = compile(
-            r"^(?:<(?P<Pri>\d{1,3})>)?(?P<Timestamp>[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}) (?P<Host>\S+) (?P<App>[^\[:\s]+)(?:\[(?P<ProcId>[^\]]*)\])?: ?(?P<Content>.*)$",
+            r"^(?:<(?P<Pri>\d{1,3})>)?(?P<Timestamp>[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})) (?P<Host>\S+) (?P<App>[^\[:\s]+)(?:\[(?P<ProcId>[^\]]*)\])?: ?(?P<Content>.*)$",
         )?;
         Ok(LogFormat {
             name: "syslog".to_owned(),
@@ -900,6 +904,23 @@ mod tests {
         assert_eq!(log.first_bad_timestamp_line(), Some(3));
         let log = f.parse_bytes(b"garbage\nDec 10 07:01:00 host sshd[1]: x\n");
         assert_eq!(log.first_bad_timestamp_line(), None);
+    }
+
+    #[test]
+    fn rsyslog_file_format_lines_are_syslog() {
+        let f = LogFormat::syslog().unwrap().with_assumed_year(2030);
+        let r = f.parse_line(
+            1,
+            b"2026-12-10T06:55:46.123456+01:00 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186",
+        );
+        assert!(!r.flags.unmatched);
+        assert_eq!(
+            r.timestamp.map(|t| t.to_string()),
+            Some("2026-12-10T05:55:46.123Z".to_owned())
+        );
+        assert_eq!(r.field(&f, "App"), Some("sshd"));
+        assert_eq!(r.field(&f, "ProcId"), Some("24200"));
+        assert_eq!(r.content, "Invalid user webmaster from 173.234.31.186");
     }
 
     #[test]
