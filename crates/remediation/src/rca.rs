@@ -14,8 +14,9 @@
 //!    from callee to caller (a caller times out because its callee is slow),
 //!    so the walk goes the other way, from symptoms towards causes. From a
 //!    caller `u` to its callee `v` the weight is `s_v · |ρ(u, v)|`, where ρ is
-//!    the Pearson correlation of the two services' evidence metrics over the
-//!    window and `s_v = x/(x + edge_z_scale)` with `x = max(0, z_v − z_floor)`
+//!    the Spearman (rank) correlation of the two services' evidence metrics
+//!    over the window (MicroRCA uses Pearson's, which one glitch of 1e300
+//!    turns into NaN) and `s_v = x/(x + edge_z_scale)` with `x = max(0, z_v − z_floor)`
 //!    says how clearly `v` changed at all (a callee whose change is small in
 //!    absolute terms but clearly significant still explains a correlated
 //!    caller: that is what lets a quiet callee beat its loud caller); back
@@ -362,11 +363,14 @@ struct Evidence {
     series: usize,
 }
 
-fn pearson(a: &TimeSeries, b: &TimeSeries, lo: Timestamp, hi: Timestamp) -> f64 {
+/// Spearman's rank correlation of `a` and `b` over `[lo, hi]` (timestamps
+/// joined, pairs with a missing value skipped): Pearson's on average ranks, so
+/// one absurd sample (a 1e300 glitch) moves it by one rank, not to NaN.
+fn spearman(a: &TimeSeries, b: &TimeSeries, lo: Timestamp, hi: Timestamp) -> f64 {
     // Merge-join on timestamps; NaN pairs skipped.
     let (ta, va, tb, vb) = (a.timestamps(), a.values(), b.timestamps(), b.values());
     let (mut i, mut j) = (0, 0);
-    let (mut n, mut sx, mut sy, mut sxx, mut syy, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut xs, mut ys) = (Vec::new(), Vec::new());
     while i < ta.len() && j < tb.len() {
         match ta[i].cmp(&tb[j]) {
             std::cmp::Ordering::Less => i += 1,
@@ -374,28 +378,52 @@ fn pearson(a: &TimeSeries, b: &TimeSeries, lo: Timestamp, hi: Timestamp) -> f64 
             std::cmp::Ordering::Equal => {
                 let (x, y) = (va[i], vb[j]);
                 if ta[i] >= lo && ta[i] <= hi && x.is_finite() && y.is_finite() {
-                    n += 1.0;
-                    sx += x;
-                    sy += y;
-                    sxx += x * x;
-                    syy += y * y;
-                    sxy += x * y;
+                    xs.push(x);
+                    ys.push(y);
                 }
                 i += 1;
                 j += 1;
             }
         }
     }
-    if n < 3.0 {
+    if xs.len() < 3 {
         return 0.0;
     }
-    let cov = sxy - sx * sy / n;
-    let vx = sxx - sx * sx / n;
-    let vy = syy - sy * sy / n;
+    let (rx, ry) = (average_ranks(&xs), average_ranks(&ys));
+    let n = rx.len() as f64;
+    let mean = (n + 1.0) / 2.0;
+    let (mut cov, mut vx, mut vy) = (0.0, 0.0, 0.0);
+    for (x, y) in rx.iter().zip(&ry) {
+        let (dx, dy) = (x - mean, y - mean);
+        cov += dx * dy;
+        vx += dx * dx;
+        vy += dy * dy;
+    }
     if vx <= 0.0 || vy <= 0.0 {
         return 0.0;
     }
     (cov / (vx * vy).sqrt()).clamp(-1.0, 1.0)
+}
+
+/// 1-based ranks of `v` (finite values), ties sharing their average rank.
+fn average_ranks(v: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut ranks = vec![0.0; v.len()];
+    let mut k = 0;
+    while k < order.len() {
+        let mut e = k + 1;
+        while e < order.len() && v[order[e]] == v[order[k]] {
+            e += 1;
+        }
+        // Positions k..e (0-based) share the rank (k + 1 + e) / 2.
+        let r = (k + 1 + e) as f64 / 2.0;
+        for &o in &order[k..e] {
+            ranks[o] = r;
+        }
+        k = e;
+    }
+    ranks
 }
 
 /// Ranks the services of `graph` (plus services that only have metrics) as
@@ -520,7 +548,7 @@ pub fn rank_root_causes(
         })
         .collect();
     for &(u, v) in graph.edges() {
-        let corr = pearson(series_of(u), series_of(v), lo, hi).abs();
+        let corr = spearman(series_of(u), series_of(v), lo, hi).abs();
         let fw = significant[v] * corr;
         let bw = params.backward * anomaly[u] * corr;
         out_edges[u].push((v, fw));

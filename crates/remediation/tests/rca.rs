@@ -188,3 +188,42 @@ fn shipped_fixture_files_rank_the_known_root_cause() {
     let r = rank_root_causes(&g, &m, start, &RcaParams::default()).expect("rank");
     assert_eq!(r[0].service, "db", "{r:?}");
 }
+
+#[test]
+fn one_absurd_baseline_sample_does_not_change_the_ranking() {
+    // The shipped fixture with db:latency_ms set to 1e300 on its tenth data
+    // row, long before the incident: Pearson's correlation turned NaN and db
+    // fell from first to third; ranks move by one sample.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let g = DependencyGraph::from_csv_path(dir.join("rca_edges.csv")).expect("edges");
+    let text = std::fs::read_to_string(dir.join("rca_metrics.csv")).expect("metrics");
+    let header: Vec<&str> = text.lines().next().expect("header").split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "db:latency_ms")
+        .expect("column");
+    let glitched: String = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 10 {
+                let mut f: Vec<&str> = l.split(',').collect();
+                f[col] = "1e300";
+                f.join(",") + "\n"
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let start = Timestamp::parse("2024-05-01T03:00:00Z").expect("ts");
+    let clean = ServiceMetrics::from_wide_csv_str("clean", &text).expect("metrics");
+    let dirty = ServiceMetrics::from_wide_csv_str("glitch", &glitched).expect("metrics");
+    let a = rank_root_causes(&g, &clean, start, &RcaParams::default()).expect("rank");
+    let b = rank_root_causes(&g, &dirty, start, &RcaParams::default()).expect("rank");
+    let names = |r: &[aiops_remediation::RankedService]| -> Vec<String> {
+        r.iter().map(|c| c.service.clone()).collect()
+    };
+    assert_eq!(names(&a), names(&b), "{a:?}\n{b:?}");
+    assert_eq!(b[0].service, "db");
+    assert!(b.iter().all(|c| c.score.is_finite()), "{b:?}");
+}
