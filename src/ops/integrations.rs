@@ -136,14 +136,42 @@ impl FailurePredictor for ForecastPredictor {
         if let Some(m) = self.max_history {
             params.max_history = m;
         }
+        // Values the forecasting models cannot use (a glitch of 1e300, which
+        // the detectors already scored) are missing points here, so one
+        // glitch does not leave the incident without a failure probability.
+        let too_large = |v: &f64| v.abs() > aiops_forecast::MAX_ABS_VALUE;
+        let left_out = history.values().iter().filter(|v| too_large(v)).count();
+        let cleaned;
+        let history = if left_out == 0 {
+            history
+        } else {
+            let values = history
+                .values()
+                .iter()
+                .map(|v| if too_large(v) { f64::NAN } else { *v })
+                .collect();
+            cleaned = aiops_core::TimeSeries::new(
+                history.key().clone(),
+                history.timestamps().to_vec(),
+                values,
+            )?;
+            &cleaned
+        };
         let f = aiops_forecast::predict_failure(history, &params).map_err(|e| Error::Forecast {
             resource: history.key().to_string(),
             message: e.to_string(),
         })?;
+        let mut model = f.prediction.model;
+        if left_out > 0 {
+            model.push_str(&format!(
+                "; {left_out} value(s) beyond +-{} left out",
+                aiops_core::Num(aiops_forecast::MAX_ABS_VALUE)
+            ));
+        }
         Ok(FailurePrediction {
             probability: f.prediction.probability,
             expected_steps: f.prediction.expected_steps,
-            model: f.prediction.model,
+            model,
         })
     }
 }

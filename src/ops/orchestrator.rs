@@ -563,7 +563,7 @@ impl IntelligentOps {
             source: format!("{}:{}", self.detectors.name(), resource),
             at: t,
             value: score,
-            detail: format!("value {value} scored {score:.5}"),
+            detail: format!("value {} scored {score:.5}", aiops_core::Num(value)),
         };
         match run.states[idx].open {
             Some(i) => {

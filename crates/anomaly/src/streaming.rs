@@ -195,7 +195,7 @@ impl RobustBaseline {
         // The level learns the deviation clipped to `clip` sigmas, the
         // deviation estimate to `DEV_CLIP * clip` sigmas.
         let clipped = |k: f64| {
-            if self.n <= p.warmup {
+            if self.n < p.warmup {
                 return diff;
             }
             let bound = (k * p.clip * sigma.max(floor)).min(f64::MAX);
@@ -678,7 +678,7 @@ mod tests {
     #[test]
     fn one_glitch_during_warm_up_does_not_blind_the_robust_baseline() {
         let (ts, clean) = after_outlier(50.0);
-        for at in [0, 5, 29] {
+        for at in [0, 5, 29, 30, 31] {
             for big in [1e300, -1e308] {
                 let mut vs = clean.clone();
                 vs[at] = big;

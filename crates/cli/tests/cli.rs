@@ -97,7 +97,7 @@ fn bad_input_exits_2_with_one_line() {
         (
             vec!["forecast", "--horizon", "1000000000000", "-"],
             Some("timestamp,value\n"),
-            "--horizon 1000000000000 must be between 1 and 1000000 steps",
+            "--horizon 1000000000000 must be between 1 and 100000 steps",
         ),
         (
             vec!["run", "--quiet-hours", "1e300", "-"],

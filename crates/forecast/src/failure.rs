@@ -314,6 +314,17 @@ fn trend_ar(x: &[f64]) -> Option<TrendAr> {
 /// |t| above which a fitted linear trend is kept in the stationary model.
 const TREND_T: f64 = 6.0;
 
+/// `x` with four decimals, or in exponent form when that would be long or
+/// show nothing (model descriptions).
+fn fixed4(x: f64) -> String {
+    let a = x.abs();
+    if a == 0.0 || (1e-4..1e12).contains(&a) {
+        format!("{x:.4}")
+    } else {
+        format!("{x:.4e}")
+    }
+}
+
 fn fit_process(x: &[f64]) -> (Process, String) {
     let (c, phi, sigma) = ar1_ols(x);
     if let Some(tr) = trend_ar(x)
@@ -331,17 +342,17 @@ fn fit_process(x: &[f64]) -> (Process, String) {
                     t0: (x.len() - 1) as f64,
                 },
                 format!(
-                    "AR(1)+trend phi={:.3} slope/step={:.4} sigma={:.4}",
+                    "AR(1)+trend phi={:.3} slope/step={} sigma={}",
                     tr.b,
-                    tr.d / (1.0 - tr.b),
-                    tr.sigma
+                    fixed4(tr.d / (1.0 - tr.b)),
+                    fixed4(tr.sigma)
                 ),
             );
         }
         if phi < 1.0 {
             return (
                 Process::Levels { c, phi, sigma },
-                format!("AR(1) phi={phi:.3} sigma={sigma:.4}"),
+                format!("AR(1) phi={phi:.3} sigma={}", fixed4(sigma)),
             );
         }
     }
@@ -356,7 +367,11 @@ fn fit_process(x: &[f64]) -> (Process, String) {
             sigma,
             last_d: d[d.len() - 1],
         },
-        format!("ARIMA(1,1,0) theta={theta:.3} drift={drift:.4} sigma={sigma:.4}"),
+        format!(
+            "ARIMA(1,1,0) theta={theta:.3} drift={} sigma={}",
+            fixed4(drift),
+            fixed4(sigma)
+        ),
     )
 }
 
@@ -479,7 +494,9 @@ pub fn failure_probability(y: &[f64], params: &FailureParams) -> Result<FailureP
     let last = v[v.len() - 1];
     if dir.crossed(last, thr) {
         notes.push(format!(
-            "last value {last} is already {dir} the threshold {thr}"
+            "last value {} is already {dir} the threshold {}",
+            aiops_core::Num(last),
+            aiops_core::Num(thr)
         ));
         return Ok(FailurePrediction {
             probability: 1.0,

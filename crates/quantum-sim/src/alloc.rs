@@ -585,7 +585,8 @@ fn exact_assignment(loads: &[f64], k: usize) -> Result<Assignment> {
     ) {
         if j == loads.len() {
             let v: f64 = acc.iter().map(|l| (l - mean).powi(2)).sum();
-            if v < best.0 - 1e-12 {
+            // Relative: loads of 1e-7 have squared deviations near 1e-14.
+            if v < best.0 - 1e-12 * best.0 {
                 *best = (v, cur.clone());
             }
             return;
@@ -807,6 +808,27 @@ mod tests {
         assert_eq!(r.classical.assignment.makespan, 25.0);
         assert!(two_server_qubo(&vec![1.0; MAX_BALANCE_VARS + 1]).is_err());
         assert!(two_server_qubo(&vec![1.0; MAX_BALANCE_VARS]).is_ok());
+    }
+
+    #[test]
+    fn small_loads_are_balanced_exactly() {
+        // Loads of 1e-7: squared deviations near 1e-14 were all "equal"
+        // under an absolute tolerance, and `exact` kept all jobs on one server.
+        let loads = [1e-7, 2e-7, 3e-7, 4e-7];
+        let r = balance_jobs(&loads, 2, &BalanceOptions::default()).unwrap();
+        assert!(
+            r.classical.assignment.imbalance < 1e-15,
+            "{:?}",
+            r.classical
+        );
+        let q = two_server_qubo(&loads).unwrap();
+        let s = exact_minimum(&q).unwrap();
+        assert!(s.energy.abs() < 1e-25, "{s:?}");
+        let a =
+            BalanceQubo::new(&[1e-7, 2e-7, 3e-7, 4e-7, 5e-7, 6e-7], 3, Penalty::Strict).unwrap();
+        let s = exact_minimum(&a.qubo).unwrap();
+        let (asg, feasible) = a.decode_repair(&s.bits).unwrap();
+        assert!(feasible && asg.imbalance < 1e-15, "{asg:?}");
     }
 
     #[test]

@@ -72,7 +72,10 @@ pub fn exact_minimum(q: &Qubo) -> Result<Solution> {
     for step in 1u64..(1u64 << n) {
         let k = step.trailing_zeros() as usize;
         e += flip(q, &mut x, &mut f, k);
-        if e < best.energy - 1e-12 {
+        // Relative to the best energy, so objectives of any scale are
+        // searched alike (an absolute 1e-12 hid every improvement of a QUBO
+        // built from loads of 1e-7).
+        if e < best.energy - 1e-12 * best.energy.abs() {
             best.energy = e;
             best.bits.copy_from_slice(&x);
         }

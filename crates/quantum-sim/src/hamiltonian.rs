@@ -182,7 +182,7 @@ impl Diagonal {
         // rounds to the minimum must equal it up to rounding of the values'
         // magnitude (else tiny objectives, all within 1e-9 of their minimum,
         // collapsed into one level).
-        let noise = 1e-12 * (1.0 + min.abs().max(max.abs()));
+        let noise = 1e-12 * min.abs().max(max.abs());
         let integral = max - min <= 65_535.0
             && d.iter().all(|&v| {
                 let r = v - min;

@@ -396,7 +396,9 @@ impl Qaoa {
                 |x| {
                     let gamma: Vec<f64> = x[..p].iter().map(|g| g / unit).collect();
                     match self.expectation_in(&mut state, &gamma, &x[p..]) {
-                        Ok(e) => -e,
+                        // In units too, so the simplex's tolerance means the
+                        // same for weights of 1e-10 as for weights of 1.
+                        Ok(e) => -e / unit,
                         // The simplex may step past the phase bound: a
                         // point it must leave, not the end of the search.
                         Err(Error::AngleTooLarge { .. }) => f64::INFINITY,
@@ -580,12 +582,24 @@ mod tests {
         // Weights 1e-10 and 2e-10: cut values 0, 1e-10, 2e-10, 3e-10 are not
         // integer levels (they were taken as one level, the maximum cut
         // reported as about -1e-26).
-        let g = Graph::new("tiny", 3, vec![(0, 1, 1e-10), (1, 2, 2e-10)]).unwrap();
-        let q = Qaoa::maxcut(&g, &SimConfig::default()).unwrap();
-        let (_, best) = q.diagonal().max();
-        assert!((best - 3e-10).abs() < 1e-22, "{best}");
-        let r = q.optimize(1, &QaoaOptions::default()).unwrap();
-        assert!((r.best_value - 3e-10).abs() < 1e-22, "{}", r.best_value);
+        for w in [1e-10, 1e-13, 1e-16, 1e-300] {
+            let g = Graph::new("tiny", 3, vec![(0, 1, w), (1, 2, 2.0 * w)]).unwrap();
+            let q = Qaoa::maxcut(&g, &SimConfig::default()).unwrap();
+            let (_, best) = q.diagonal().max();
+            assert!((best - 3.0 * w).abs() < 1e-9 * w, "{w}: {best}");
+            let r = q.optimize(1, &QaoaOptions::default()).unwrap();
+            assert!(
+                (r.best_value - 3.0 * w).abs() < 1e-9 * w,
+                "{w}: {}",
+                r.best_value
+            );
+            // The search moves (it stood still at the starting point, its
+            // tolerance absolute, for weights of 3e-10 and below).
+            assert!(
+                r.beta[0] != 0.3 && r.expected > 0.76 * 3.0 * w,
+                "{w}: {r:?}"
+            );
+        }
     }
 
     #[test]

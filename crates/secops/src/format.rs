@@ -734,9 +734,11 @@ impl LogFormat {
         }
     }
 
-    /// Parses a whole input (bytes); lines split on `\n`, a trailing `\r` is removed.
+    /// Parses a whole input (bytes); lines split on `\n`, a trailing `\r` is
+    /// removed, and so is a UTF-8 byte-order mark at the start of the input.
     pub fn parse_bytes(&self, data: &[u8]) -> ParsedLog {
         let mut log = ParsedLog::default();
+        let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
         if data.is_empty() {
             return log;
         }
@@ -904,6 +906,19 @@ mod tests {
         assert_eq!(log.first_bad_timestamp_line(), Some(3));
         let log = f.parse_bytes(b"garbage\nDec 10 07:01:00 host sshd[1]: x\n");
         assert_eq!(log.first_bad_timestamp_line(), None);
+    }
+
+    #[test]
+    fn a_byte_order_mark_at_the_start_of_the_input_is_not_content() {
+        let f = LogFormat::builtin("OpenSSH").unwrap();
+        let line =
+            b"Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo failed";
+        let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+        with_bom.extend_from_slice(line);
+        let (a, b) = (f.parse_bytes(line), f.parse_bytes(&with_bom));
+        assert_eq!(b.stats.unmatched, 0);
+        assert_eq!(a.records[0].fields, b.records[0].fields);
+        assert!(b.records[0].timestamp.is_some());
     }
 
     #[test]

@@ -81,12 +81,16 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
         for (i, r) in ranking.iter().enumerate() {
             outln!(
-                "{:>4}  {:<32} {:>8.4} {:>8.3} {:>8.1}  {:<20} {:<20}",
+                "{:>4}  {:<32} {:>8.4} {:>8.3} {:>8}  {:<20} {:<20}",
                 i + 1,
                 r.service,
                 r.score,
                 r.anomaly,
-                r.z,
+                if r.z.abs() < 1e7 {
+                    format!("{:.1}", r.z)
+                } else {
+                    format!("{:.1e}", r.z)
+                },
                 r.metric,
                 r.onset
                     .map(|t| t.to_string())
