@@ -133,6 +133,30 @@ fn forecast_predictor_separates_near_and_far_thresholds() {
 }
 
 #[test]
+fn forecast_predictor_leaves_out_a_glitch_and_says_so() {
+    // The same trend with one 1e300 glitch: the forecast models refuse such
+    // values, so the predictor treats it as a missing point instead of
+    // failing (which left incidents without a failure probability).
+    let mut v: Vec<f64> = (0..600)
+        .map(|i| 10.0 + 0.1 * i as f64 + ((i * 7919) % 11) as f64 * 0.05)
+        .collect();
+    v[300] = 1e300;
+    let q = FailureQuery {
+        threshold: 72.0,
+        direction: Direction::Above,
+        horizon_steps: 48,
+    };
+    let p = ForecastPredictor::default()
+        .predict(&series("disk", &v), &q)
+        .unwrap();
+    assert!(p.probability > 0.9, "{p:?}");
+    assert!(
+        p.model.contains("1 value(s) beyond +-1e100 left out"),
+        "{p:?}"
+    );
+}
+
+#[test]
 fn remediation_replay_runs_guards_on_data_time() {
     let rt = rt();
     let engine =
