@@ -460,8 +460,56 @@ fn deseasonalise(
     }
 }
 
+/// Half-width of the Hampel filter's window in [`replace_outliers`].
+const HAMPEL_HALF: usize = 5;
+/// Robust deviations beyond which a point is an isolated outlier.
+const HAMPEL_K: f64 = 10.0;
+
+/// A Hampel filter: a point more than [`HAMPEL_K`] robust deviations from the
+/// median of the `2 * HAMPEL_HALF + 1` points around it is replaced by that
+/// median; returns how many were. The deviation scale is 1.4826 times the
+/// median absolute residual (the mean absolute residual when that is 0, as
+/// for a constant series with one glitch). Runs of up to `HAMPEL_HALF`
+/// points are isolated; a level shift is not (past its middle the window's
+/// median is the new level), and the last `HAMPEL_HALF` points, whose window
+/// is incomplete, are never touched: a jump there may be the failure coming.
+/// One glitch (a counter read as 1e6 in a ramp to 100) otherwise dominates
+/// the fitted noise and turns a P of 0 into 0.999.
+fn replace_outliers(v: &mut [f64]) -> usize {
+    let n = v.len();
+    if n < 2 * HAMPEL_HALF + 1 + HAMPEL_HALF {
+        return 0;
+    }
+    let mut window = Vec::with_capacity(2 * HAMPEL_HALF + 1);
+    let mut medians = vec![0.0; n];
+    let mut resid = Vec::with_capacity(n);
+    for i in HAMPEL_HALF..n - HAMPEL_HALF {
+        window.clear();
+        window.extend_from_slice(&v[i - HAMPEL_HALF..=i + HAMPEL_HALF]);
+        window.sort_by(f64::total_cmp);
+        medians[i] = window[HAMPEL_HALF];
+        resid.push((v[i] - medians[i]).abs());
+    }
+    let mean_abs = resid.iter().map(|r| r / resid.len() as f64).sum::<f64>();
+    resid.sort_by(f64::total_cmp);
+    let mad = resid[resid.len() / 2];
+    let scale = if mad > 0.0 { 1.4826 * mad } else { mean_abs };
+    if !(scale > 0.0 && scale.is_finite()) {
+        return 0;
+    }
+    let mut replaced = 0;
+    for i in HAMPEL_HALF..n - HAMPEL_HALF {
+        if (v[i] - medians[i]).abs() > HAMPEL_K * scale {
+            v[i] = medians[i];
+            replaced += 1;
+        }
+    }
+    replaced
+}
+
 /// Predicts threshold crossing for `y` (oldest first, regular steps; NaN =
-/// missing, interpolated).
+/// missing, interpolated). Isolated outliers are replaced first (see the
+/// notes of the result).
 ///
 /// Method: the last `max_history` points are seasonally adjusted with MSTL
 /// when periods are found (augurs' periodogram, kept only when the seasonal
@@ -479,7 +527,13 @@ pub fn failure_probability(y: &[f64], params: &FailureParams) -> Result<FailureP
     let start = y.len().saturating_sub(params.max_history);
     let p = prepare(UNNAMED, &y[start..])?;
     let mut notes = crate::baselines::imputation_notes(p.dropped_leading, p.imputed);
-    let v = p.values;
+    let mut v = p.values;
+    let replaced = replace_outliers(&mut v);
+    if replaced > 0 {
+        notes.push(format!(
+            "{replaced} isolated outlier(s) beyond {HAMPEL_K} robust deviations replaced by their local median"
+        ));
+    }
     if v.len() < 10 {
         return Err(Error::TooShort {
             series: UNNAMED.into(),
@@ -697,6 +751,42 @@ mod tests {
         assert!((e - 101.0).abs() < 10.0, "{e}");
         let below = FailureParams::new(-100.0, Direction::Below, 200);
         assert!(failure_probability(&y, &below).unwrap().probability < 0.01);
+    }
+
+    #[test]
+    fn an_isolated_glitch_does_not_make_a_crossing_likely() {
+        // A ramp from 50 to about 100 with one 1e6 reading: far from 200
+        // within 12 steps, with or without the glitch.
+        let ramp: Vec<f64> = (0..500).map(|t| 50.0 + 0.1 * t as f64).collect();
+        let params = FailureParams::new(200.0, Direction::Above, 12);
+        let clean = failure_probability(&ramp, &params).unwrap();
+        let mut y = ramp.clone();
+        y[100] = 1e6;
+        let f = failure_probability(&y, &params).unwrap();
+        assert!(
+            clean.probability < 0.01 && f.probability < 0.01,
+            "{clean:?} {f:?}"
+        );
+        assert!(
+            f.notes.iter().any(|n| n.starts_with("1 isolated outlier")),
+            "{f:?}"
+        );
+        // A jump in the last points is kept: it may be the failure coming.
+        let mut z = ramp;
+        for x in &mut z[497..] {
+            *x = 190.0;
+        }
+        let g = failure_probability(&z, &params).unwrap();
+        assert!(g.notes.iter().all(|n| !n.contains("outlier")), "{g:?}");
+        assert!(g.probability > 0.2, "{g:?}");
+        // A level shift is kept.
+        let mut w: Vec<f64> = (0..500).map(|t| 50.0 + ((t * 7) % 5) as f64).collect();
+        for x in &mut w[300..] {
+            *x += 1000.0;
+        }
+        let mut wv = w.clone();
+        assert_eq!(replace_outliers(&mut wv), 0);
+        assert_eq!(wv, w);
     }
 
     #[test]
