@@ -6,7 +6,9 @@
 //!    scaling): for each metric, fit a robust scale on the baseline before
 //!    the incident start (median, and IQR/1.349, falling back to 1.4826·MAD
 //!    and then 0.1 % of the median when the baseline is flat) and take the
-//!    largest scaled deviation `z` after the start. A service's evidence is
+//!    second largest scaled deviation `z` after the start (the largest when
+//!    there is one point: a change lasts more than one sample, and one glitch
+//!    must not outrank it). A service's evidence is
 //!    its most deviating metric, mapped to an anomaly weight
 //!    `a = max(0, z − z_floor) / (max(0, z − z_floor) + z_scale)` in [0, 1)
 //!    so ordinary noise (`z ≤ z_floor`) carries none.
@@ -317,7 +319,8 @@ pub struct RankedService {
     pub score: f64,
     /// Anomaly weight in [0, 1) from its own metrics.
     pub anomaly: f64,
-    /// Largest scaled deviation after the start.
+    /// Second largest scaled deviation after the start (the largest when
+    /// there is a single point after it).
     pub z: f64,
     /// The metric with that deviation.
     pub metric: String,
@@ -497,7 +500,10 @@ pub fn rank_root_causes(
                 });
             }
             let (med, scale) = robust_fit(&mut buf);
-            let mut z = 0.0f64;
+            // The second largest deviation after the start (the largest when
+            // there is one point): a change shows in more than one sample,
+            // and one glitch must not outrank it.
+            let (mut top, mut second) = (0.0f64, 0.0f64);
             let mut onset = None;
             for (&at, &value) in s.timestamps().iter().zip(s.values()) {
                 if value.is_finite() && at >= start && at <= hi {
@@ -505,9 +511,15 @@ pub fn rank_root_causes(
                     if d > params.z_floor && onset.is_none() {
                         onset = Some(at);
                     }
-                    z = z.max(d);
+                    if d > top {
+                        second = top;
+                        top = d;
+                    } else {
+                        second = second.max(d);
+                    }
                 }
             }
+            let z = if post >= 2 { second } else { top };
             if best.as_ref().is_none_or(|b| z > b.z) {
                 best = Some(Evidence {
                     z,

@@ -227,3 +227,42 @@ fn one_absurd_baseline_sample_does_not_change_the_ranking() {
     assert_eq!(b[0].service, "db");
     assert!(b.iter().all(|c| c.score.is_finite()), "{b:?}");
 }
+
+#[test]
+fn one_sample_after_the_start_does_not_take_first_place() {
+    // search:latency_ms at 10x normal (and at 1e300) for one sample at
+    // 03:09: it ranked first; evidence is now the second largest deviation.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    let g = DependencyGraph::from_csv_path(dir.join("rca_edges.csv")).expect("edges");
+    let text = std::fs::read_to_string(dir.join("rca_metrics.csv")).expect("metrics");
+    let header: Vec<&str> = text.lines().next().expect("header").split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "search:latency_ms")
+        .expect("column");
+    let start = Timestamp::parse("2024-05-01T03:00:00Z").expect("ts");
+    for glitch in ["200", "1e300"] {
+        let glitched: String = text
+            .lines()
+            .map(|l| {
+                if l.starts_with("2024-05-01T03:09:00Z") {
+                    let mut f: Vec<&str> = l.split(',').collect();
+                    f[col] = glitch;
+                    f.join(",") + "\n"
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        assert!(
+            glitched
+                .lines()
+                .any(|l| l.starts_with("2024-05-01T03:09:00Z")
+                    && l.split(',').nth(col) == Some(glitch)),
+            "the row was found"
+        );
+        let m = ServiceMetrics::from_wide_csv_str("glitch", &glitched).expect("metrics");
+        let r = rank_root_causes(&g, &m, start, &RcaParams::default()).expect("rank");
+        assert_eq!(r[0].service, "db", "{glitch}: {r:?}");
+    }
+}
