@@ -75,8 +75,8 @@ pub struct RobustParams {
     pub alpha: f64,
     /// Smoothing factor of the exponentially weighted absolute deviation (0, 1].
     pub dev_alpha: f64,
-    /// Warm-up: the first `warmup` points score 0 (default 30) and are
-    /// learned in full, unclipped.
+    /// Warm-up: the first `warmup` points score 0 (default 30); the level and
+    /// deviation start from their median and deviation around it.
     pub warmup: u32,
     /// Deviations (in sigmas) beyond which a point, after warm-up, moves the
     /// level only as far as this bound, and the deviation estimate as far as
@@ -126,7 +126,7 @@ const DEV_CLIP: f64 = 3.0;
 ///
 /// Warm-up: the first [`RobustParams::warmup`] points (30 by default) score
 /// 0 (a score per point is still returned); they are kept, and the level and
-/// deviation restart from their median and winsorized deviation when warm-up
+/// deviation start from their median and winsorized deviation when warm-up
 /// ends, so one glitch among them neither drags nor blinds the baseline.
 /// 80 bytes of state after warm-up (plus the warm-up points during it).
 #[derive(Debug, Clone, PartialEq)]
@@ -167,8 +167,8 @@ impl RobustBaseline {
     /// factor `1 + dev_alpha * (3 * clip * sqrt(pi/2) - 1)` (1.21 with the
     /// defaults), however far out it is,
     /// while a lasting level shift still widens the deviation geometrically
-    /// until it is absorbed. During warm-up every point is learned in full
-    /// and kept; when warm-up ends, the level restarts at their median and
+    /// until it is absorbed. Warm-up points are only kept; when warm-up
+    /// ends, the level starts at their median and
     /// the deviation at their mean absolute deviation from it with the
     /// largest one winsorized to the next, so one glitch among the first
     /// points does not blind the baseline either (winsorizing more, at the
@@ -176,10 +176,13 @@ impl RobustBaseline {
     pub fn z_update(&mut self, x: f64) -> f64 {
         if self.n < self.params.warmup {
             self.warm.push(x);
-        } else if self.n == self.params.warmup && !self.warm.is_empty() {
-            self.restart_from_warm_up();
+            self.n += 1;
+            return 0.0;
         }
-        if self.n == 0 {
+        if !self.warm.is_empty() {
+            self.start_from_warm_up();
+        } else if self.n == 0 {
+            // No warm-up (`warmup` 0): the first point is the level.
             self.level = x;
             self.dev = 0.0;
             self.n = 1;
@@ -195,9 +198,6 @@ impl RobustBaseline {
         // The level learns the deviation clipped to `clip` sigmas, the
         // deviation estimate to `DEV_CLIP * clip` sigmas.
         let clipped = |k: f64| {
-            if self.n < p.warmup {
-                return diff;
-            }
             let bound = (k * p.clip * sigma.max(floor)).min(f64::MAX);
             // A NaN bound would make `clamp` panic; the state is finite, but
             // never let that reach it.
@@ -214,14 +214,13 @@ impl RobustBaseline {
         // Both updates are convex combinations of finite numbers: no overflow.
         self.level += a * step;
         self.dev += b * (dev_step.abs() - self.dev);
-        let warm = self.n >= p.warmup;
         self.n = self.n.saturating_add(1);
-        if warm { z } else { 0.0 }
+        z
     }
 
-    /// Restarts level and deviation from the warm-up points (see
+    /// Sets level and deviation from the warm-up points (see
     /// [`RobustBaseline::z_update`]) and frees them.
-    fn restart_from_warm_up(&mut self) {
+    fn start_from_warm_up(&mut self) {
         let mut v = std::mem::take(&mut self.warm);
         v.sort_by(f64::total_cmp);
         let mid = v.len() / 2;
@@ -238,12 +237,12 @@ impl RobustBaseline {
         self.dev = dev.iter().map(|d| d.min(cap) / dev.len() as f64).sum();
     }
 
-    /// The current level.
+    /// The current level (0 during warm-up).
     pub fn level(&self) -> f64 {
         self.level
     }
 
-    /// The current standard deviation estimate.
+    /// The current standard deviation estimate (0 during warm-up).
     pub fn sigma(&self) -> f64 {
         self.dev * MAD_TO_SIGMA
     }
