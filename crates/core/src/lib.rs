@@ -19,7 +19,7 @@ pub use io::{
     read_nab_csv_reader_with, read_nab_csv_str, read_nab_csv_with, read_wide_csv,
     read_wide_csv_reader, read_wide_csv_reader_with, read_wide_csv_str,
 };
-pub use num::Num;
+pub use num::{Fixed, Num};
 pub use score::AnomalyScore;
 pub use series::{Labels, Observation, SeriesKey, TimeSeries};
 pub use severity::{ParseSeverityError, Severity};

@@ -21,9 +21,38 @@ impl fmt::Display for Num {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let a = self.0.abs();
         if a.is_finite() && a != 0.0 && !(1e-5..1e16).contains(&a) {
-            write!(f, "{:e}", self.0)
+            f.pad(&format!("{:e}", self.0))
         } else {
-            write!(f, "{}", self.0)
+            f.pad(&self.0.to_string())
+        }
+    }
+}
+
+/// An `f64` with a fixed number of decimal places, `Fixed(x, places)`, for
+/// tables and model descriptions: `{:.places$}` (`12.3456`) unless that would
+/// be long or show nothing (`|x| >= 1e12`, or non-zero `|x| < 10^-places`),
+/// then the same places in exponent form (`4.4811e97`, `1.000e-7`).
+///
+/// ```
+/// use aiops_core::Fixed;
+/// assert_eq!(Fixed(12.34567, 4).to_string(), "12.3457");
+/// assert_eq!(Fixed(4.4811e97, 4).to_string(), "4.4811e97");
+/// assert_eq!(Fixed(1e-7, 3).to_string(), "1.000e-7");
+/// assert_eq!(Fixed(0.0, 3).to_string(), "0.000");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fixed(pub f64, pub usize);
+
+impl fmt::Display for Fixed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (x, places) = (self.0, self.1);
+        let a = x.abs();
+        let smallest = 10f64.powi(-i32::try_from(places).unwrap_or(i32::MAX));
+        // Through `pad`, so table widths (`{:>10}`) apply.
+        if a.is_finite() && a != 0.0 && (a >= 1e12 || a < smallest) {
+            f.pad(&format!("{x:.places$e}"))
+        } else {
+            f.pad(&format!("{x:.places$}"))
         }
     }
 }
@@ -40,6 +69,18 @@ mod tests {
             prop_assert!(s.len() <= 25, "{s}");
             prop_assert_eq!(s.parse::<f64>().unwrap(), x);
         }
+    }
+
+    #[test]
+    fn fixed_places_switch_to_exponent_only_at_the_ends() {
+        use super::Fixed;
+        assert_eq!(Fixed(7.75, 1).to_string(), "7.8");
+        assert_eq!(Fixed(-1e300, 1).to_string(), "-1.0e300");
+        assert_eq!(Fixed(0.05, 1).to_string(), "5.0e-2");
+        assert_eq!(Fixed(999_999_999_999.0, 0).to_string(), "999999999999");
+        assert_eq!(Fixed(f64::INFINITY, 2).to_string(), "inf");
+        assert_eq!(format!("[{:>8}]", Fixed(1.5, 2)), "[    1.50]");
+        assert_eq!(format!("[{:<6}]", super::Num(1e300)), "[1e300 ]");
     }
 
     #[test]

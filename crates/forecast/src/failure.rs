@@ -314,17 +314,6 @@ fn trend_ar(x: &[f64]) -> Option<TrendAr> {
 /// |t| above which a fitted linear trend is kept in the stationary model.
 const TREND_T: f64 = 6.0;
 
-/// `x` with four decimals, or in exponent form when that would be long or
-/// show nothing (model descriptions).
-fn fixed4(x: f64) -> String {
-    let a = x.abs();
-    if a == 0.0 || (1e-4..1e12).contains(&a) {
-        format!("{x:.4}")
-    } else {
-        format!("{x:.4e}")
-    }
-}
-
 fn fit_process(x: &[f64]) -> (Process, String) {
     let (c, phi, sigma) = ar1_ols(x);
     if let Some(tr) = trend_ar(x)
@@ -344,15 +333,15 @@ fn fit_process(x: &[f64]) -> (Process, String) {
                 format!(
                     "AR(1)+trend phi={:.3} slope/step={} sigma={}",
                     tr.b,
-                    fixed4(tr.d / (1.0 - tr.b)),
-                    fixed4(tr.sigma)
+                    aiops_core::Fixed(tr.d / (1.0 - tr.b), 4),
+                    aiops_core::Fixed(tr.sigma, 4)
                 ),
             );
         }
         if phi < 1.0 {
             return (
                 Process::Levels { c, phi, sigma },
-                format!("AR(1) phi={phi:.3} sigma={}", fixed4(sigma)),
+                format!("AR(1) phi={phi:.3} sigma={}", aiops_core::Fixed(sigma, 4)),
             );
         }
     }
@@ -369,8 +358,8 @@ fn fit_process(x: &[f64]) -> (Process, String) {
         },
         format!(
             "ARIMA(1,1,0) theta={theta:.3} drift={} sigma={}",
-            fixed4(drift),
-            fixed4(sigma)
+            aiops_core::Fixed(drift, 4),
+            aiops_core::Fixed(sigma, 4)
         ),
     )
 }

@@ -503,15 +503,8 @@ pub fn size(forecast: &LoadForecast, params: &CapacityParams) -> Result<Sizing> 
 }
 
 fn fmt_num(x: f64) -> String {
-    let a = x.abs();
-    if a != 0.0 && !(1e-2..1e15).contains(&a) {
-        // Too large or too small for fixed places: short exponent form.
-        format!("{x:.3e}")
-    } else if (x - x.round()).abs() < 1e-9 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.2}")
-    }
+    let places = if (x - x.round()).abs() < 1e-9 { 0 } else { 2 };
+    aiops_core::Fixed(x, places).to_string()
 }
 
 /// The scaling group to emit.

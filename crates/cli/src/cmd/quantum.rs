@@ -264,19 +264,11 @@ fn balance(
                 format!("{}={{{}}}", s, jobs.join(","))
             })
             .collect();
-        // Three decimals, or exponent form where they would show nothing.
-        let load = |x: f64| {
-            if x == 0.0 || (1e-3..1e9).contains(&x.abs()) {
-                format!("{x:.3}")
-            } else {
-                format!("{x:.3e}")
-            }
-        };
         outln!(
             "{:<10} {:>10} {:>10} {:>9} {:>9.3}  {}",
             o.method,
-            load(a.makespan),
-            load(a.imbalance),
+            aiops::core::Fixed(a.makespan, 3),
+            aiops::core::Fixed(a.imbalance, 3),
             o.feasible,
             o.seconds,
             groups.join(" ")

@@ -86,11 +86,7 @@ pub(crate) fn run(args: Args) -> anyhow::Result<ExitCode> {
                 r.service,
                 r.score,
                 r.anomaly,
-                if r.z.abs() < 1e7 {
-                    format!("{:.1}", r.z)
-                } else {
-                    format!("{:.1e}", r.z)
-                },
+                aiops::core::Fixed(r.z, 1),
                 r.metric,
                 r.onset
                     .map(|t| t.to_string())
