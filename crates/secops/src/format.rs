@@ -108,6 +108,13 @@ impl LogRecord {
     }
 }
 
+/// `text` read with the chrono `format` as a time without zone, taken as UTC.
+fn naive_utc(text: &str, format: &str) -> Option<Timestamp> {
+    chrono::NaiveDateTime::parse_from_str(text, format)
+        .ok()
+        .map(|dt| Timestamp::from_millis(dt.and_utc().timestamp_millis()))
+}
+
 /// Counts over a parsed input: every line is counted, none dropped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -327,7 +334,7 @@ const GENERIC_MASKS: &[&str] = &[
 ];
 
 /// The byte-order mark RFC 5424 (§6.4) allows at the start of a UTF-8 MSG.
-const UTF8_BOM: char = '\u{feff}';
+const UTF8_BOM: &str = "\u{feff}";
 
 const SYSLOG_FIELDS: &[&str] = &["Pri", "Timestamp", "Host", "App", "ProcId", "MsgId"];
 const JSONL_FIELDS: &[&str] = &["Timestamp", "Level", "Host"];
@@ -698,14 +705,9 @@ impl LogFormat {
                 assumed_year,
             } => {
                 let s = rec.field(self, field)?.trim();
-                Timestamp::parse(s).ok().or_else(|| {
-                    chrono::NaiveDateTime::parse_from_str(
-                        &format!("{assumed_year} {s}"),
-                        "%Y %b %d %H:%M:%S",
-                    )
+                Timestamp::parse(s)
                     .ok()
-                    .map(|dt| Timestamp::from_millis(dt.and_utc().timestamp_millis()))
-                })
+                    .or_else(|| naive_utc(&format!("{assumed_year} {s}"), "%Y %b %d %H:%M:%S"))
             }
             TimestampSpec::Chrono {
                 fields,
@@ -727,9 +729,7 @@ impl LogFormat {
                 } else {
                     format.clone()
                 };
-                chrono::NaiveDateTime::parse_from_str(&text, &fmt)
-                    .ok()
-                    .map(|dt| Timestamp::from_millis(dt.and_utc().timestamp_millis()))
+                naive_utc(&text, &fmt)
             }
         }
     }
@@ -738,7 +738,7 @@ impl LogFormat {
     /// removed, and so is a UTF-8 byte-order mark at the start of the input.
     pub fn parse_bytes(&self, data: &[u8]) -> ParsedLog {
         let mut log = ParsedLog::default();
-        let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+        let data = data.strip_prefix(UTF8_BOM.as_bytes()).unwrap_or(data);
         if data.is_empty() {
             return log;
         }
