@@ -189,33 +189,45 @@ fn shipped_fixture_files_rank_the_known_root_cause() {
     assert_eq!(r[0].service, "db", "{r:?}");
 }
 
-#[test]
-fn one_absurd_baseline_sample_does_not_change_the_ranking() {
-    // The shipped fixture with db:latency_ms set to 1e300 on its tenth data
-    // row, long before the incident: Pearson's correlation turned NaN and db
-    // fell from first to third; ranks move by one sample.
+/// The shipped fixture: graph, metrics CSV text and incident start.
+fn shipped_fixture() -> (DependencyGraph, String, Timestamp) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
     let g = DependencyGraph::from_csv_path(dir.join("rca_edges.csv")).expect("edges");
     let text = std::fs::read_to_string(dir.join("rca_metrics.csv")).expect("metrics");
+    let start = Timestamp::parse("2024-05-01T03:00:00Z").expect("ts");
+    (g, text, start)
+}
+
+/// `text` with `column` set to `value` on the data row whose timestamp is
+/// `at`; panics when the row or column is missing.
+fn with_cell(text: &str, column: &str, at: &str, value: &str) -> String {
     let header: Vec<&str> = text.lines().next().expect("header").split(',').collect();
-    let col = header
-        .iter()
-        .position(|h| *h == "db:latency_ms")
-        .expect("column");
-    let glitched: String = text
+    let col = header.iter().position(|h| *h == column).expect("column");
+    let mut found = false;
+    let out = text
         .lines()
-        .enumerate()
-        .map(|(i, l)| {
-            if i == 10 {
+        .map(|l| {
+            if l.starts_with(at) {
+                found = true;
                 let mut f: Vec<&str> = l.split(',').collect();
-                f[col] = "1e300";
+                f[col] = value;
                 f.join(",") + "\n"
             } else {
                 format!("{l}\n")
             }
         })
         .collect();
-    let start = Timestamp::parse("2024-05-01T03:00:00Z").expect("ts");
+    assert!(found, "no row at {at}");
+    out
+}
+
+#[test]
+fn one_absurd_baseline_sample_does_not_change_the_ranking() {
+    // The shipped fixture with db:latency_ms set to 1e300 on its tenth data
+    // row, long before the incident: Pearson's correlation turned NaN and db
+    // fell from first to third; ranks move by one sample.
+    let (g, text, start) = shipped_fixture();
+    let glitched = with_cell(&text, "db:latency_ms", "2024-05-01T01:09:00Z", "1e300");
     let clean = ServiceMetrics::from_wide_csv_str("clean", &text).expect("metrics");
     let dirty = ServiceMetrics::from_wide_csv_str("glitch", &glitched).expect("metrics");
     let a = rank_root_causes(&g, &clean, start, &RcaParams::default()).expect("rank");
@@ -232,35 +244,9 @@ fn one_absurd_baseline_sample_does_not_change_the_ranking() {
 fn one_sample_after_the_start_does_not_take_first_place() {
     // search:latency_ms at 10x normal (and at 1e300) for one sample at
     // 03:09: it ranked first; evidence is now the second largest deviation.
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let g = DependencyGraph::from_csv_path(dir.join("rca_edges.csv")).expect("edges");
-    let text = std::fs::read_to_string(dir.join("rca_metrics.csv")).expect("metrics");
-    let header: Vec<&str> = text.lines().next().expect("header").split(',').collect();
-    let col = header
-        .iter()
-        .position(|h| *h == "search:latency_ms")
-        .expect("column");
-    let start = Timestamp::parse("2024-05-01T03:00:00Z").expect("ts");
+    let (g, text, start) = shipped_fixture();
     for glitch in ["200", "1e300"] {
-        let glitched: String = text
-            .lines()
-            .map(|l| {
-                if l.starts_with("2024-05-01T03:09:00Z") {
-                    let mut f: Vec<&str> = l.split(',').collect();
-                    f[col] = glitch;
-                    f.join(",") + "\n"
-                } else {
-                    format!("{l}\n")
-                }
-            })
-            .collect();
-        assert!(
-            glitched
-                .lines()
-                .any(|l| l.starts_with("2024-05-01T03:09:00Z")
-                    && l.split(',').nth(col) == Some(glitch)),
-            "the row was found"
-        );
+        let glitched = with_cell(&text, "search:latency_ms", "2024-05-01T03:09:00Z", glitch);
         let m = ServiceMetrics::from_wide_csv_str("glitch", &glitched).expect("metrics");
         let r = rank_root_causes(&g, &m, start, &RcaParams::default()).expect("rank");
         assert_eq!(r[0].service, "db", "{glitch}: {r:?}");
